@@ -1,0 +1,320 @@
+"""DNS resolution for checks: explicit nameservers, retries on transient errors, a per-run cache.
+
+Why not dnspython's resolver alone: a monitor must tell "the record is gone" (NXDOMAIN, NODATA)
+from "could not ask" (timeout, SERVFAIL, REFUSED), retry only the second kind, and never let a
+cache outlive one run, or a changed record stays hidden (checkdmarc #90, its DNS_CACHE).
+
+Exception tree:
+    DnsUnavailable          the question could not be answered after all retries
+                            (`cause` is "timeout", "servfail", "refused" or "network")
+
+NXDOMAIN and NODATA are not exceptions: they are answers (`Answer.exists`, `Answer.records`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Sequence
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+import idna
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+__all__ = [
+    "Answer",
+    "DnsUnavailable",
+    "Resolver",
+    "parse_nameserver",
+    "to_alabel",
+    "to_ulabel",
+]
+
+
+class DnsUnavailable(Exception):
+    """A DNS question could not be answered (after retries): the check cannot measure."""
+
+    def __init__(self, name: str, rdtype: str, cause: str, detail: str = "") -> None:
+        self.name = name
+        self.rdtype = rdtype
+        self.cause = cause
+        self.detail = detail
+        super().__init__(f"{rdtype} {name}: {cause}" + (f" ({detail})" if detail else ""))
+
+
+class _Transient(Exception):
+    """Internal: one attempt failed in a way worth retrying."""
+
+    def __init__(self, cause: str, detail: str) -> None:
+        self.cause = cause
+        self.detail = detail
+        super().__init__(f"{cause}: {detail}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to one question.
+
+    `records` holds each record in text form; TXT records are the concatenation of their
+    character-strings with nothing added (RFC 7208 §3.3, RFC 6376 §3.6.2.2), decoded as
+    UTF-8 with replacement. `strings` keeps the original split for evidence.
+    `cname_chain` lists the names followed, first the name asked.
+    """
+
+    name: str
+    rdtype: str
+    records: tuple[str, ...]
+    strings: tuple[tuple[str, ...], ...] = ()
+    nxdomain: bool = False
+    cname_chain: tuple[str, ...] = ()
+    ttl: int = 0
+    nameserver: str = ""
+
+    @property
+    def exists(self) -> bool:
+        """False on NXDOMAIN; True on NODATA (the name exists, the type does not)."""
+        return not self.nxdomain
+
+    @property
+    def void(self) -> bool:
+        """A void lookup in the sense of RFC 7208 §4.6.4: NXDOMAIN or no records."""
+        return self.nxdomain or not self.records
+
+
+def to_alabel(name: str) -> str:
+    """IDNA 2008 / UTS #46 A-label form, lower-cased, without trailing dot.
+
+    Every query goes out in A-labels: a U-label query silently degrades to "no policy"
+    (e2a #931, mail-dmarc #78). Names that are not valid IDNs (underscored labels such as
+    `_dmarc`) are converted label by label, leaving ASCII labels as they are.
+    """
+    name = name.strip().rstrip(".")
+    if name.isascii():
+        return name.lower()
+    labels = []
+    for label in name.split("."):
+        if label.isascii():
+            labels.append(label.lower())
+        else:
+            labels.append(idna.encode(label, uts46=True).decode("ascii"))
+    return ".".join(labels)
+
+
+def to_ulabel(name: str) -> str:
+    """Display form: U-labels where a label is a valid A-label, else unchanged."""
+    out = []
+    for label in name.rstrip(".").split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                out.append(idna.decode(label))
+                continue
+            except idna.IDNAError:
+                pass
+        out.append(label)
+    return ".".join(out)
+
+
+def parse_nameserver(spec: str) -> tuple[str, int]:
+    """`"10.0.0.53"`, `"127.0.0.1:5353"`, `"[::1]:5353"` or `"::1"` → (address, port)."""
+    spec = spec.strip()
+    if spec.startswith("["):
+        host, _, rest = spec[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else 53
+    if spec.count(":") == 1:
+        host, _, port = spec.partition(":")
+        return host, int(port)
+    return spec, 53
+
+
+class Resolver:
+    """Thread-safe resolver with retries and a cache that lives as long as this object.
+
+    Make one per run (`fresh()`), so a record changed between two runs is always seen, while
+    include chains shared by many domains (ESP SPF includes) are asked once per run.
+
+    Args:
+        nameservers: `host` or `host:port` strings; empty means the system's resolv.conf.
+        timeout: seconds for one attempt (all nameservers), per RFC 7208 §4.6.4 spirit.
+        retries: extra attempts after a transient failure (timeout, SERVFAIL, REFUSED).
+        backoff: initial backoff in seconds, doubled per retry with jitter.
+    """
+
+    def __init__(
+        self,
+        nameservers: Sequence[str] = (),
+        timeout: float = 2.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+    ) -> None:
+        self.nameserver_specs = tuple(nameservers)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._resolver = self._make_dnspython_resolver()
+        self._cache: dict[tuple[str, str], tuple[float, Answer | DnsUnavailable]] = {}
+        self._inflight: dict[tuple[str, str], threading.Event] = {}
+        self._lock = threading.Lock()
+        self.queries_sent = 0
+        self.cache_hits = 0
+
+    def _make_dnspython_resolver(self) -> dns.resolver.Resolver:
+        if self.nameserver_specs:
+            res = dns.resolver.Resolver(configure=False)
+            res.nameservers = [
+                dns.nameserver.Do53Nameserver(host, port)
+                for host, port in map(parse_nameserver, self.nameserver_specs)
+            ]
+        else:
+            res = dns.resolver.Resolver()
+        # Per-server attempt timeout; `lifetime` bounds one whole attempt across servers.
+        res.timeout = min(self.timeout, 1.0) if len(res.nameservers) > 1 else self.timeout
+        res.lifetime = self.timeout
+        res.cache = None
+        return res
+
+    def fresh(self) -> Resolver:
+        """A resolver with the same settings and an empty cache (one per run)."""
+        return Resolver(self.nameserver_specs, self.timeout, self.retries, self.backoff)
+
+    def txt(self, name: str) -> Answer:
+        return self.query(name, "TXT")
+
+    def query(self, name: str, rdtype: str) -> Answer:
+        """Ask `rdtype` for `name`, through the per-run cache.
+
+        Raises:
+            DnsUnavailable: after retries the question still timed out or failed.
+        """
+        key = (to_alabel(name), rdtype.upper())
+        while True:
+            with self._lock:
+                cached = self._cache.get(key)
+                if cached is not None and cached[0] > time.monotonic():
+                    self.cache_hits += 1
+                    value = cached[1]
+                    break
+                waiter = self._inflight.get(key)
+                if waiter is None:
+                    event = threading.Event()
+                    self._inflight[key] = event
+                    break
+            # Another thread is asking the same question: share its answer.
+            waiter.wait()
+        else:  # pragma: no cover - loop always breaks
+            raise AssertionError
+        if cached is not None and cached[0] > time.monotonic():
+            if isinstance(value, DnsUnavailable):
+                raise value
+            return value
+        try:
+            value = self._query_with_retries(*key)
+        except DnsUnavailable as exc:
+            value = exc
+        with self._lock:
+            ttl = 30.0 if isinstance(value, DnsUnavailable) else max(value.ttl, 1)
+            self._cache[key] = (time.monotonic() + ttl, value)
+            self._inflight.pop(key).set()
+        if isinstance(value, DnsUnavailable):
+            raise value
+        return value
+
+    def _query_with_retries(self, name: str, rdtype: str) -> Answer:
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential_jitter(initial=self.backoff, max=2.0, jitter=self.backoff),
+            reraise=False,
+        )
+        try:
+            return retrying(self._query_once, name, rdtype)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            assert isinstance(last, _Transient)
+            raise DnsUnavailable(name, rdtype, last.cause, last.detail) from None
+
+    def _query_once(self, name: str, rdtype: str) -> Answer:
+        with self._lock:
+            self.queries_sent += 1
+        try:
+            result = self._resolver.resolve(
+                name, rdtype, raise_on_no_answer=False, search=False
+            )
+        except dns.resolver.NXDOMAIN as exc:
+            return Answer(name, rdtype, (), nxdomain=True, ttl=_negative_ttl(exc))
+        except dns.resolver.LifetimeTimeout as exc:
+            raise _Transient("timeout", f"no answer within {self.timeout:g}s") from exc
+        except dns.resolver.NoNameservers as exc:
+            raise _Transient(*_classify_no_nameservers(exc)) from exc
+        except dns.exception.Timeout as exc:
+            raise _Transient("timeout", str(exc)) from exc
+        except OSError as exc:
+            raise _Transient("network", str(exc)) from exc
+        return _answer_from(name, rdtype, result)
+
+
+def _classify_no_nameservers(exc: dns.resolver.NoNameservers) -> tuple[str, str]:
+    """Name the rcode the servers gave (SERVFAIL, REFUSED, ...) from dnspython's error list."""
+    text = str(exc)
+    for cause in ("SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"):
+        if cause in text:
+            return cause.lower(), text
+    return "servfail", text
+
+
+def _negative_ttl(exc: dns.resolver.NXDOMAIN) -> int:
+    try:
+        response = next(iter(exc.responses().values()))
+        for rrset in response.authority:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                return int(min(rrset.ttl, rrset[0].minimum))
+    except (StopIteration, AttributeError, IndexError):
+        pass
+    return 60
+
+
+def _answer_from(name: str, rdtype: str, result: dns.resolver.Answer) -> Answer:
+    response = result.response
+    chain = [name]
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            chain.append(str(rrset[0].target).rstrip(".").lower())
+    records: list[str] = []
+    strings: list[tuple[str, ...]] = []
+    ttl = 300
+    rrset = result.rrset
+    if rrset is not None:
+        ttl = rrset.ttl
+        for rdata in rrset:
+            if rdata.rdtype == dns.rdatatype.TXT:
+                parts = tuple(s.decode("utf-8", "replace") for s in rdata.strings)
+                strings.append(parts)
+                records.append("".join(parts))
+            else:
+                records.append(rdata.to_text())
+    else:
+        for rr in response.authority:
+            if rr.rdtype == dns.rdatatype.SOA:
+                ttl = min(rr.ttl, rr[0].minimum)
+    return Answer(
+        name=name,
+        rdtype=rdtype,
+        records=tuple(records),
+        strings=tuple(strings),
+        cname_chain=tuple(chain) if len(chain) > 1 else (),
+        ttl=int(ttl),
+        nameserver=str(result.nameserver or ""),
+    )

@@ -1,0 +1,122 @@
+"""SQLAlchemy 2.0 typed models for runs, results, baselines and drifts.
+
+Portable by construction: generic types only (JSON, timezone-aware DateTime, String), no
+SQLite pragmas in the schema, so the same models run on PostgreSQL for several replicas.
+Times are stored as aware UTC. Schema changes go through Alembic (`migrations/`), never
+`create_all` outside tests of the migrations themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["Base", "BaselineRow", "DriftRow", "ResultRow", "RunRow", "UtcDateTime"]
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops tzinfo; we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class RunRow(Base):
+    """One invocation: `senderwatch check`, a canary, a scheduled job."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(32))  # cli | daemon | canary | ...
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str | None] = mapped_column(String(8))
+    release: Mapped[str | None] = mapped_column(String(200))
+
+    results: Mapped[list[ResultRow]] = relationship(back_populates="run")
+
+
+class ResultRow(Base):
+    """One `CheckResult`, stored whole: findings, observations, evidence and versions."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        Index("ix_results_subject_check_time", "check", "subject", "environment", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    check: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(253))
+    environment: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime]
+    duration_s: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(8))
+    observations: Mapped[dict[str, Any]]
+    findings: Mapped[list[Any]]
+    evidence: Mapped[dict[str, Any]]
+    versions: Mapped[dict[str, Any]]
+
+    run: Mapped[RunRow | None] = relationship(back_populates="results")
+
+
+class BaselineRow(Base):
+    """The approved state of one (check, subject, environment); one row per approval.
+
+    The current baseline is the newest row. Keeping the history answers "who accepted
+    `p=none`, and when, and why".
+    """
+
+    __tablename__ = "baselines"
+    __table_args__ = (Index("ix_baselines_key", "check", "subject", "environment", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(253))
+    environment: Mapped[str | None] = mapped_column(String(64))
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"))
+    observations: Mapped[dict[str, Any]]
+    approved_at: Mapped[dt.datetime]
+    approved_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DriftRow(Base):
+    """One observation that moved away from the baseline, with before and after."""
+
+    __tablename__ = "drifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    baseline_id: Mapped[int] = mapped_column(ForeignKey("baselines.id"))
+    check: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(253))
+    environment: Mapped[str | None] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any]]  # {"value": ...}: JSON keeps the scalar's type
+    after: Mapped[dict[str, Any]]
+    direction: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    detected_at: Mapped[dt.datetime]
