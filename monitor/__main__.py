@@ -1,0 +1,5 @@
+"""`python -m monitor` runs the senderwatch command line."""
+
+from monitor.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""The `senderwatch` command line.
+
+Exit codes (shared by every command that runs checks):
+    0  all checks pass (warnings allowed)
+    1  a check failed or critical drift was found
+    2  configuration or usage error
+    3  checks could only error (nothing could be measured)
+
+Each command group lives in its own module and is registered here, one line each.
+"""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli._common import CONFIG_OPTION_HELP, ExitCode
+
+__all__ = ["ExitCode", "cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="senderwatch")
+def cli() -> None:
+    """senderwatch: prove that your organisation's email authenticates, continuously."""
+
+
+_ = CONFIG_OPTION_HELP
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="senderwatch")
+
+
+# Command registrations: one line each, in the order `--help` lists them.
