@@ -250,9 +250,7 @@ class Resolver:
         with self._lock:
             self.queries_sent += 1
         try:
-            result = self._resolver.resolve(
-                name, rdtype, raise_on_no_answer=False, search=False
-            )
+            result = self._resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN as exc:
             return Answer(name, rdtype, (), nxdomain=True, ttl=_negative_ttl(exc))
         except dns.resolver.LifetimeTimeout as exc:

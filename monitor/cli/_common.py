@@ -18,9 +18,7 @@ __all__ = ["CONFIG_OPTION_HELP", "ExitCode", "config_option", "load_or_exit"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG = "senderwatch.toml"
-CONFIG_OPTION_HELP = (
-    "Config file (TOML). Default: $SENDERWATCH_CONFIG, else ./senderwatch.toml."
-)
+CONFIG_OPTION_HELP = "Config file (TOML). Default: $SENDERWATCH_CONFIG, else ./senderwatch.toml."
 
 
 class ExitCode(enum.IntEnum):

@@ -111,7 +111,7 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
-def _message(err: ErrorDetails) -> str:
+def _message(err: ErrorDetails) -> str:  # noqa: PLR0911 - one return per error kind reads best
     kind = err["type"]
     given = err.get("input")
     ctx = err.get("ctx") or {}

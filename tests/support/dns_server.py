@@ -202,3 +202,25 @@ def bump_serial(zone_text: str) -> str:
             lines[i] = f"{indent}{number + 1} ;{rest}"
             return "".join(lines)
     raise ValueError("zone text has no line marked '; serial'")
+
+
+def _main() -> None:
+    """`python -m tests.support.dns_server [--port 5353] ZONE_DIR`: serve zones until Ctrl-C.
+
+    For trying senderwatch locally (README "Try it on a local DNS server").
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="Serve *.zone files with Knot on loopback.")
+    parser.add_argument("zone_dir", type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5353)
+    args = parser.parse_args()
+    with KnotServer(args.zone_dir, host=args.host, port=args.port) as server:
+        print(f"serving {len(server.zones())} zones on {server.address}; Ctrl-C stops", flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+if __name__ == "__main__":
+    _main()
