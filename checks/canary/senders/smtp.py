@@ -1,0 +1,84 @@
+"""Send the canary through the environment's real relay with SMTP.
+
+The relay is the environment's own sending path (submission with AUTH, or a loopback MTA),
+so a pass proves what production mail goes through. The password arrives already resolved:
+the monitor reads the variable named by `password_env`; checks never read the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from checks.base import Clock, utcnow
+from checks.canary.message import CanaryMessage
+from checks.canary.senders.base import SendError, SendReceipt
+from checks.smtp.session import Security, SmtpEndpoint, SmtpSession, SmtpStepError
+
+__all__ = ["SmtpSendConfig", "SmtpSender"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SmtpSendConfig:
+    """The relay and how to authenticate to it (built by `monitor.canary_settings`)."""
+
+    host: str
+    port: int = 587
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    timeout: float = 30.0
+    verify_certificate: bool = True
+    ca_file: str | None = None
+    client_cert_file: str | None = None
+    client_key_file: str | None = None
+    helo: str | None = None
+
+    def endpoint(self) -> SmtpEndpoint:
+        return SmtpEndpoint(
+            host=self.host,
+            port=self.port,
+            security=self.security,
+            timeout=self.timeout,
+            verify_certificate=self.verify_certificate,
+            ca_file=self.ca_file,
+            client_cert_file=self.client_cert_file,
+            client_key_file=self.client_key_file,
+            helo=self.helo,
+        )
+
+
+class SmtpSender:
+    """`send(message) -> SendReceipt` over SMTP; every refusal is a `SendError` with its step."""
+
+    kind = "smtp"
+
+    def __init__(self, config: SmtpSendConfig, *, clock: Clock = utcnow) -> None:
+        self.config = config
+        self.clock = clock
+
+    def send(self, message: CanaryMessage) -> SendReceipt:
+        """Connect, secure, authenticate, and submit one message.
+
+        Raises:
+            SendError: with step connect, tls_handshake, certificate_verification, ehlo,
+                starttls, auth, mail_from, rcpt or data, and the relay's reply.
+        """
+        cfg = self.config
+        with SmtpSession(cfg.endpoint()) as session:
+            try:
+                session.open()
+                if cfg.username:
+                    session.login(cfg.username, cfg.password or "")
+                reply = session.send(message.from_addr, [message.to_addr], message.to_bytes())
+            except SmtpStepError as exc:
+                raise SendError(
+                    exc.step, exc.code, exc.text, exc.retryable, tuple(session.transcript)
+                ) from None
+            accepted_at = self.clock()
+            session.close()
+            return SendReceipt(
+                message_id=message.message_id,
+                accepted_at=accepted_at,
+                relay_reply=reply,
+                transport_log=tuple(session.transcript),
+            )

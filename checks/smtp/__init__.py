@@ -1,0 +1,5 @@
+"""The relay probe (`smtp` check) and the step-diagnosing SMTP session it shares with senders."""
+
+from checks.smtp.session import SmtpEndpoint, SmtpSession, SmtpStepError
+
+__all__ = ["SmtpEndpoint", "SmtpSession", "SmtpStepError"]
