@@ -1,0 +1,127 @@
+"""Baselines: the approved observations of each (check, subject, environment), with history.
+
+One row per approval; the current baseline of a key is its newest row. Nothing is updated
+in place, so "who accepted p=none, when and why" stays answerable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from checks.result import Scalar
+from monitor.storage.models import BaselineRow
+from monitor.storage.results import KeyFilter
+
+__all__ = ["Baseline", "BaselineRepository", "current_baseline_ids"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Baseline:
+    id: int
+    check: str
+    subject: str
+    environment: str | None
+    result_id: int | None
+    observations: Mapping[str, Scalar]
+    approved_at: dt.datetime
+    approved_by: str
+    reason: str
+    automatic: bool
+
+
+def current_baseline_ids(where: KeyFilter | None = None) -> Select[Any]:
+    """Subquery: the id of the current (newest) baseline of each key."""
+    stmt = (where or KeyFilter()).apply(select(func.max(BaselineRow.id)), BaselineRow)
+    return stmt.group_by(BaselineRow.check, BaselineRow.subject, BaselineRow.environment)
+
+
+class BaselineRepository:
+    """Baselines, inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        check: str,
+        subject: str,
+        environment: str | None,
+        result_id: int | None,
+        observations: Mapping[str, Scalar],
+        approved_at: dt.datetime,
+        approved_by: str,
+        reason: str,
+        automatic: bool = False,
+    ) -> Baseline:
+        """Record a new approval; it becomes the key's current baseline."""
+        row = BaselineRow(
+            check=check,
+            subject=subject,
+            environment=environment,
+            result_id=result_id,
+            observations=dict(observations),
+            approved_at=approved_at,
+            approved_by=approved_by,
+            reason=reason,
+            automatic=automatic,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _baseline(row)
+
+    def current(self, check: str, subject: str, environment: str | None) -> Baseline | None:
+        row = self.session.scalars(
+            select(BaselineRow)
+            .where(
+                BaselineRow.check == check,
+                BaselineRow.subject == subject,
+                BaselineRow.environment == environment,
+            )
+            .order_by(BaselineRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _baseline(row)
+
+    def current_all(self, where: KeyFilter | None = None) -> list[Baseline]:
+        """The current baseline of every key matching `where`, sorted by key."""
+        rows = self.session.scalars(
+            select(BaselineRow)
+            .where(BaselineRow.id.in_(current_baseline_ids(where)))
+            .order_by(BaselineRow.subject, BaselineRow.environment, BaselineRow.check)
+        )
+        return [_baseline(row) for row in rows]
+
+    def history(self, check: str, subject: str, environment: str | None) -> list[Baseline]:
+        """Every approval of one key, oldest first."""
+        rows = self.session.scalars(
+            select(BaselineRow)
+            .where(
+                BaselineRow.check == check,
+                BaselineRow.subject == subject,
+                BaselineRow.environment == environment,
+            )
+            .order_by(BaselineRow.id)
+        )
+        return [_baseline(row) for row in rows]
+
+
+def _baseline(row: BaselineRow) -> Baseline:
+    return Baseline(
+        id=row.id,
+        check=row.check,
+        subject=row.subject,
+        environment=row.environment,
+        result_id=row.result_id,
+        observations=dict(row.observations),
+        approved_at=row.approved_at,
+        approved_by=row.approved_by,
+        reason=row.reason,
+        automatic=row.automatic,
+    )

@@ -1,0 +1,54 @@
+"""Alembic, run from package data: `upgrade(engine)` needs no alembic.ini in the user's cwd.
+
+Every command that touches the database calls `Database.upgrade()` first, and
+`senderwatch db upgrade` does it on its own. We upgrade to "heads", not "head": the core
+schema (0001_core) is the root, and each feature (alerts, canary) adds its own branch on it,
+so there may be several heads at once.
+
+On PostgreSQL the upgrade holds an advisory lock, so replicas that start together apply each
+migration once; on SQLite `BEGIN IMMEDIATE` (see engine.py) does the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, text
+
+__all__ = ["alembic_config", "current_revisions", "head_revisions", "upgrade"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any constant works; it names "senderwatch schema migration" among the server's locks.
+_PG_LOCK_KEY = 0x5E4D_0001
+
+
+def alembic_config() -> Config:
+    """An Alembic config pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate the database behind `engine` to `revision` (default: every head)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (empty before the first migration)."""
+    with engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions the shipped migrations lead to."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))

@@ -1,0 +1,1 @@
+"""Migration scripts: 0001_core is the root; each feature branches from it (upgrade to heads)."""

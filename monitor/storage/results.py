@@ -1,0 +1,184 @@
+"""Runs and their results: the record of everything senderwatch measured.
+
+Every `CheckResult` is stored whole (findings, observations, evidence, versions as JSON), so
+the debug view, reports and a later re-evaluation read exactly what was measured. Callers
+get plain objects (`StoredResult`, `RunRecord`), never rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from checks.result import CheckResult, Finding, Status
+from monitor.storage.models import ResultRow, RunRow
+
+__all__ = ["KeyFilter", "ResultRepository", "RunRecord", "StoredResult", "latest_measured_ids"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A result and the id it was stored under (drift rows and alerts link to it)."""
+
+    id: int
+    run_id: int | None
+    result: CheckResult
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    trigger: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str | None
+    release: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyFilter:
+    """Narrows (check, subject, environment) keys; None means "any"."""
+
+    subject: str | None = None
+    environment: str | None = None
+    check: str | None = None
+
+    def apply(self, stmt: Select[Any], model: Any) -> Select[Any]:
+        """Add this filter's conditions on `model`'s check/subject/environment columns."""
+        if self.subject is not None:
+            stmt = stmt.where(model.subject == self.subject)
+        if self.environment is not None:
+            stmt = stmt.where(model.environment == self.environment)
+        if self.check is not None:
+            stmt = stmt.where(model.check == self.check)
+        return stmt
+
+
+def latest_measured_ids(where: KeyFilter | None = None) -> Select[Any]:
+    """Subquery: the id of the newest non-error result of each (check, subject, environment).
+
+    "Newest" is the highest id: results are inserted in the order they are recorded.
+    """
+    stmt = select(func.max(ResultRow.id)).where(ResultRow.status != Status.ERROR.value)
+    stmt = (where or KeyFilter()).apply(stmt, ResultRow)
+    return stmt.group_by(ResultRow.check, ResultRow.subject, ResultRow.environment)
+
+
+class ResultRepository:
+    """Runs and results, inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def start_run(
+        self, *, trigger: str, started_at: dt.datetime, release: str | None = None
+    ) -> RunRecord:
+        row = RunRow(trigger=trigger, started_at=started_at, release=release)
+        self.session.add(row)
+        self.session.flush()
+        return _run_record(row)
+
+    def finish_run(self, run_id: int, *, finished_at: dt.datetime, status: str) -> RunRecord:
+        row = self.session.get_one(RunRow, run_id)
+        row.finished_at = finished_at
+        row.status = status
+        self.session.flush()
+        return _run_record(row)
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        row = self.session.get(RunRow, run_id)
+        return None if row is None else _run_record(row)
+
+    def add(self, run_id: int | None, result: CheckResult) -> StoredResult:
+        row = ResultRow(
+            run_id=run_id,
+            check=result.check,
+            kind=result.kind,
+            subject=result.subject,
+            environment=result.environment,
+            started_at=result.started_at,
+            duration_s=result.duration_s,
+            status=result.status.value,
+            observations=_jsonable(dict(result.observations)),
+            findings=_jsonable([f.to_dict() for f in result.findings]),
+            evidence=_jsonable(dict(result.evidence)),
+            versions=_jsonable(dict(result.versions)),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _stored(row)
+
+    def get(self, result_id: int) -> StoredResult | None:
+        row = self.session.get(ResultRow, result_id)
+        return None if row is None else _stored(row)
+
+    def of_run(self, run_id: int) -> list[StoredResult]:
+        rows = self.session.scalars(
+            select(ResultRow).where(ResultRow.run_id == run_id).order_by(ResultRow.id)
+        )
+        return [_stored(row) for row in rows]
+
+    def latest_measured(
+        self, check: str, subject: str, environment: str | None
+    ) -> StoredResult | None:
+        """The newest result of this key that is not ERROR (what a baseline may be made of)."""
+        row = self.session.scalars(
+            select(ResultRow)
+            .where(
+                ResultRow.check == check,
+                ResultRow.subject == subject,
+                ResultRow.environment == environment,
+                ResultRow.status != Status.ERROR.value,
+            )
+            .order_by(ResultRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _stored(row)
+
+    def latest_measured_all(self, where: KeyFilter | None = None) -> list[StoredResult]:
+        """The newest non-error result of every key matching `where`, sorted by key."""
+        rows = self.session.scalars(
+            select(ResultRow)
+            .where(ResultRow.id.in_(latest_measured_ids(where)))
+            .order_by(ResultRow.subject, ResultRow.environment, ResultRow.check)
+        )
+        return [_stored(row) for row in rows]
+
+
+def _jsonable(value: Any) -> Any:
+    """What JSON can hold: a check that put bytes or a datetime in its evidence must not
+    lose the whole run at commit time."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _run_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        trigger=row.trigger,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        release=row.release,
+    )
+
+
+def _stored(row: ResultRow) -> StoredResult:
+    result = CheckResult(
+        check=row.check,
+        kind=row.kind,
+        subject=row.subject,
+        environment=row.environment,
+        started_at=row.started_at,
+        duration_s=row.duration_s,
+        status=Status(row.status),
+        observations=dict(row.observations),
+        findings=tuple(Finding.from_dict(f) for f in row.findings),
+        evidence=dict(row.evidence),
+        versions=dict(row.versions),
+    )
+    return StoredResult(id=row.id, run_id=row.run_id, result=result)
