@@ -1,0 +1,184 @@
+"""One check run end to end: plan → run → store → baselines and drift → status.
+
+`senderwatch check` is a thin wrapper around `run_checks`; the daemon, the alert lifecycle
+and the canary reuse the pieces:
+
+    run_checks(settings, ...)            plan + run + record, the whole thing
+      start_run(db, ...)                 the run row, written before any check runs
+      run_specs(...)                     monitor.runner
+      record_results(db, run, results)   results + baselines + drifts + run status, one commit
+
+The run row is committed first, so a run that dies half way stays visible as unfinished.
+Everything a run found is committed in one transaction after the checks, so a reader never
+sees results without their drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+
+from checks.base import Clock, utcnow
+from checks.result import CheckResult, Severity, Status
+from monitor.baseline import record_evaluation
+from monitor.config import Settings
+from monitor.drift import Direction, Drift
+from monitor.plan import CheckSpec, build_plan, default_registry
+from monitor.runner import Progress, run_specs
+from monitor.storage import (
+    Baseline,
+    Database,
+    ResultRepository,
+    RunRecord,
+    StoredDrift,
+    StoredResult,
+    open_database,
+)
+
+__all__ = [
+    "CheckRunOutcome",
+    "RunStatus",
+    "record_results",
+    "run_checks",
+    "run_status",
+    "start_run",
+]
+
+
+class RunStatus(enum.StrEnum):
+    """The verdict of a whole run, and the exit code `senderwatch check` gives for it."""
+
+    PASS = "pass"  # noqa: S105 - a status word, not a password
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass/warn, 1 fail, 3 error (the numbers of `monitor.cli.ExitCode`)."""
+        return {"pass": 0, "warn": 0, "fail": 1, "error": 3}[self.value]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckRunOutcome:
+    """What one run measured and what it meant; every part carries its stored id."""
+
+    run: RunRecord
+    results: tuple[StoredResult, ...]
+    drifts: tuple[StoredDrift, ...]
+    new_baselines: tuple[Baseline, ...]
+    status: RunStatus
+
+    @property
+    def run_id(self) -> int:
+        return self.run.id
+
+    @property
+    def exit_code(self) -> int:
+        return self.status.exit_code
+
+
+def run_status(results: Iterable[CheckResult], drifts: Iterable[Drift]) -> RunStatus:
+    """Worst first: a failed check or a critical weakening fails the run; then anything
+    that could not be measured makes it ERROR (never green while blind); then warnings."""
+    statuses = {r.status for r in results}
+    critical = any(
+        d.severity is Severity.CRITICAL and d.direction is Direction.WEAKENED for d in drifts
+    )
+    if Status.FAIL in statuses or critical:
+        return RunStatus.FAIL
+    if Status.ERROR in statuses:
+        return RunStatus.ERROR
+    if Status.WARN in statuses:
+        return RunStatus.WARN
+    return RunStatus.PASS
+
+
+def run_checks(
+    settings: Settings,
+    *,
+    domains: Sequence[str] | None = None,
+    env: str | None = None,
+    trigger: str = "cli",
+    release: str | None = None,
+    specs: Sequence[CheckSpec] | None = None,
+    registry: Mapping[str, type] | None = None,
+    database: Database | None = None,
+    clock: Clock = utcnow,
+    progress: Progress | None = None,
+) -> CheckRunOutcome:
+    """Run the DNS checks now, store everything, evaluate baselines and drift.
+
+    Args:
+        settings: validated configuration.
+        domains, env: what to check (see `monitor.plan.build_plan`).
+        trigger: what started the run ("cli", "daemon", "deploy", ...), stored on the run.
+        release: an optional release label (deploy pipelines), stored on the run.
+        specs: run exactly these instead of planning from settings (e.g. plan + canary).
+        registry: check classes by id; default `checks.registry.CHECKS`.
+        database: an open database; default: open (and migrate) `settings.database.url`.
+        clock: time source.
+        progress: called once per finished check (progress bars).
+
+    Raises:
+        PlanError: unknown domain or environment, or nothing to check.
+        DatabaseUnavailable: the database cannot be opened.
+    """
+    if registry is None:
+        registry = default_registry()
+    plan = (
+        list(specs)
+        if specs is not None
+        else build_plan(settings, domains=domains, env=env, registry=registry)
+    )
+    db = database or open_database(settings.database.url)
+    try:
+        run = start_run(db, trigger=trigger, release=release, started_at=clock())
+        results = run_specs(
+            plan, dns=settings.dns, registry=registry, clock=clock, progress=progress
+        )
+        return record_results(db, run, results, finished_at=clock())
+    finally:
+        if database is None:
+            db.dispose()
+
+
+def start_run(
+    db: Database, *, trigger: str, started_at: dt.datetime, release: str | None = None
+) -> RunRecord:
+    """Write the run row before any check runs (committed at once)."""
+    with db.transaction() as session:
+        return ResultRepository(session).start_run(
+            trigger=trigger, started_at=started_at, release=release
+        )
+
+
+def record_results(
+    db: Database, run: RunRecord, results: Sequence[CheckResult], *, finished_at: dt.datetime
+) -> CheckRunOutcome:
+    """Store `results` under `run`, evaluate each against its baseline, finish the run.
+
+    Results may come from several sources (DNS checks, a canary): each is stored, a first
+    measured result becomes its key's baseline, later ones store their drift. One commit.
+    """
+    stored_results, drifts, baselines = [], [], []
+    with db.transaction() as session:
+        repo = ResultRepository(session)
+        for result in results:
+            stored = repo.add(run.id, result)
+            stored_results.append(stored)
+            baseline, found = record_evaluation(session, stored, now=finished_at)
+            drifts.extend(found)
+            if baseline is not None:
+                baselines.append(baseline)
+        status = run_status(results, (d.drift for d in drifts))
+        finished = repo.finish_run(run.id, finished_at=finished_at, status=status.value)
+    return CheckRunOutcome(
+        run=finished,
+        results=tuple(stored_results),
+        drifts=tuple(drifts),
+        new_baselines=tuple(baselines),
+        status=status,
+    )

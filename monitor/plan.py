@@ -1,0 +1,135 @@
+"""The plan: settings → the list of checks to run now, each with its typed config.
+
+`checks` stays a leaf: it defines each check's frozen `Config`, and this module builds those
+configs from `Settings` with one explicit branch per check, so renaming a config field is a
+type error here, not a silently ignored TOML key.
+
+Which checks run:
+- no `env`: every configured domain (or those named in `domains`), `environment=None`;
+- `env=E`: the checks of environment E's domain, with `environment=E` on every result and
+  E's own `dkim_selectors` when it lists any (staging may sign with other selectors). If E's
+  domain has no `[[domains]]` entry, it gets the defaults: every DNS check, no expectations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from monitor.config import Settings
+from monitor.config.core import DomainSettings
+
+__all__ = ["CheckSpec", "PlanError", "build_plan", "check_config", "default_registry"]
+
+
+class PlanError(Exception):
+    """The request cannot be planned (unknown domain or environment, nothing to check)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """One check to run: registry key, subject, environment and the check's own Config.
+
+    `deadline_s` overrides the runner's default deadline (slow checks such as a canary
+    round trip set their own).
+    """
+
+    check_id: str
+    subject: str
+    environment: str | None
+    config: Any
+    deadline_s: float | None = None
+
+
+def build_plan(
+    settings: Settings,
+    *,
+    domains: Sequence[str] | None = None,
+    env: str | None = None,
+    registry: Mapping[str, type] | None = None,
+) -> list[CheckSpec]:
+    """The checks to run for this request, domain by domain in config order.
+
+    Args:
+        settings: the validated configuration.
+        domains: only these domains (names as in the config); None for all.
+        env: plan for this environment's domain instead (see the module docstring).
+        registry: check classes by id; default `checks.registry.CHECKS`.
+
+    Raises:
+        PlanError: unknown domain or environment, or nothing to check.
+    """
+    if registry is None:
+        registry = default_registry()
+    if env is not None and domains:
+        raise PlanError("give either --env or --domain, not both (--env implies its domain)")
+    targets = _targets(settings, domains, env)
+    specs = []
+    for domain, selectors in targets:
+        for name in domain.checks:
+            check_id = f"dns.{name}"
+            cls = registry.get(check_id)
+            if cls is None:
+                raise PlanError(f"domain {domain.name}: no check registered as {check_id!r}")
+            config = check_config(check_id, cls, domain, selectors)
+            specs.append(CheckSpec(check_id, domain.name, env, config))
+    if not specs:
+        raise PlanError("nothing to check: the config lists no domains (add [[domains]])")
+    return specs
+
+
+def check_config(
+    check_id: str, cls: type, domain: DomainSettings, selectors: tuple[str, ...]
+) -> Any:
+    """Build `cls.Config` for one check from the domain's settings: one branch per check."""
+    expect = domain.expect
+    config_type: Any = cls.Config  # type: ignore[attr-defined]
+    if check_id == "dns.spf":
+        return config_type(
+            expected_includes=expect.spf_includes, expected_ip_ranges=expect.spf_ip_ranges
+        )
+    if check_id == "dns.dmarc":
+        return config_type(min_policy=expect.dmarc_policy)
+    if check_id == "dns.dkim":
+        return config_type(
+            selectors=selectors,
+            min_key_bits=expect.min_dkim_bits,
+            allowed_key_types=expect.dkim_key_types,
+        )
+    if check_id == "dns.mx":
+        return config_type()
+    if check_id == "dns.mta_sts":
+        return config_type()
+    if check_id == "dns.tlsrpt":
+        return config_type()
+    raise PlanError(f"no config mapping for check {check_id!r} (add a branch in plan.py)")
+
+
+def _targets(
+    settings: Settings, domains: Sequence[str] | None, env: str | None
+) -> list[tuple[DomainSettings, tuple[str, ...]]]:
+    if env is not None:
+        environment = settings.environments.get(env)
+        if environment is None:
+            known = ", ".join(sorted(settings.environments)) or "none configured"
+            raise PlanError(f"unknown environment {env!r} (environments: {known})")
+        domain = settings.domain(environment.domain) or DomainSettings(name=environment.domain)
+        return [(domain, environment.dkim_selectors or domain.dkim_selectors)]
+    if not domains:
+        return [(d, d.dkim_selectors) for d in settings.domains]
+    targets = []
+    for name in domains:
+        found = settings.domain(name)
+        if found is None:
+            known = ", ".join(d.name for d in settings.domains) or "none configured"
+            raise PlanError(f"unknown domain {name!r} (domains: {known})")
+        targets.append((found, found.dkim_selectors))
+    return targets
+
+
+def default_registry() -> Mapping[str, type]:
+    """The checks registry (`checks.registry.CHECKS`)."""
+    from checks.registry import CHECKS  # type: ignore[import-not-found,unused-ignore]
+
+    return CHECKS  # type: ignore[no-any-return,unused-ignore]
