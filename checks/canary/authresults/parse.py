@@ -1,0 +1,276 @@
+"""Recursive-descent parser for Authentication-Results (RFC 8601 §2.2) and its ARC copy.
+
+Grammar, as accepted (CFWS may stand between any two items and inside none of them):
+
+    payload   = [authserv-id [version]] ( ";" "none" / 1*( ";" resinfo ) ) [";"]
+    resinfo   = method ["/" version] "=" result *( reason / property / extension )
+    reason    = "reason" "=" value
+    property  = ptype "." name "=" pvalue
+    extension = name "=" pvalue                  ; Microsoft `action=none`, Fastmail `x-bits=`
+
+Deliberate widenings of the RFC, each seen in real headers (FIELD-NOTES §2.5, §5):
+- no authserv-id at all (Microsoft 365: `spf=pass (sender IP is ...) smtp.mailfrom=...`),
+  recognised when the first word is followed by `=`;
+- a version token after the authserv-id (`mx.microsoft.com 1;`);
+- empty results from doubled or trailing `;` (Yahoo ends with `;`);
+- `_` in keywords (`perm_fail`) and property values holding `@ / + = :`.
+
+Anything else is a problem: the broken result is dropped, the parser resynchronises at the
+next `;` outside comments and quotes, and the line goes to `AuthResults.problems`. No input
+makes the public functions raise (tests/checks/canary/test_authresults_hostile.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from checks.canary.authresults.model import AuthResults, Property, ResInfo
+from checks.canary.authresults.tokens import (
+    Malformed,
+    read_keyword,
+    read_pvalue,
+    read_value,
+    skip_cfws,
+    skip_to_semicolon,
+)
+
+__all__ = [
+    "MAX_HEADER_LENGTH",
+    "parse_arc_authentication_results",
+    "parse_authentication_results",
+]
+
+MAX_HEADER_LENGTH = 64 * 1024
+"""Longer headers are refused unread: real ones stay under ~4 KiB, and truncating could
+change what a header says."""
+
+_VALUE = re.compile(r'[^\x00-\x20\x7f;()"=\\]+')
+_IDLESS_METHOD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[0-9]+)?")
+_DIGITS = re.compile(r"[0-9]+")
+_ARC_INSTANCE = re.compile(r"[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*([0-9]{1,3})[ \t\r\n]*;")
+
+
+def parse_authentication_results(value: str | bytes) -> AuthResults:
+    """Parse one Authentication-Results header value (the part after the colon).
+
+    Args:
+        value: the field body, folded or not; bytes are decoded as UTF-8 (RFC 8601 allows
+            UTF-8 per RFC 6532), invalid sequences replaced and reported.
+
+    Returns:
+        The parsed header; `problems` lists every syntax problem. Never raises.
+    """
+    problems: list[str] = []
+    text = _as_text(value, problems)
+    if text is None:
+        return AuthResults(None, problems=tuple(problems), raw=_raw_excerpt(value))
+    try:
+        return _parse_payload(text, problems, None)
+    except Exception as exc:  # pragma: no cover - the last guard of a never-raise contract
+        problems.append(f"parser error {type(exc).__name__}: {exc}")
+        return AuthResults(None, problems=tuple(problems), raw=text)
+
+
+def parse_arc_authentication_results(value: str | bytes) -> AuthResults:
+    """Parse an ARC-Authentication-Results value (`i=1; mx.example.net; spf=pass ...`).
+
+    RFC 8617 §4.1.1: the AR payload prefixed by the instance tag. `instance` is None (with a
+    problem) when the tag is missing or broken; the payload is still parsed.
+    """
+    problems: list[str] = []
+    text = _as_text(value, problems)
+    if text is None:
+        return AuthResults(None, problems=tuple(problems), raw=_raw_excerpt(value))
+    try:
+        m = _ARC_INSTANCE.match(text)
+        if m is None:
+            problems.append("missing ARC instance tag `i=N;` at the start")
+            return _parse_payload(text, problems, None)
+        return _parse_payload(text[m.end() :], problems, int(m.group(1)), raw=text)
+    except Exception as exc:  # pragma: no cover - the last guard of a never-raise contract
+        problems.append(f"parser error {type(exc).__name__}: {exc}")
+        return AuthResults(None, problems=tuple(problems), raw=text)
+
+
+def _as_text(value: str | bytes, problems: list[str]) -> str | None:
+    """The header as text, or None (with a problem) when it is too long to read."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            text = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            text = bytes(value).decode("utf-8", "replace")
+            problems.append("not valid UTF-8; invalid bytes replaced with U+FFFD")
+    else:
+        text = value
+    if len(text) > MAX_HEADER_LENGTH:
+        problems.append(f"header is {len(text)} characters, over {MAX_HEADER_LENGTH}; not read")
+        return None
+    if "\x00" in text:
+        problems.append("contains NUL characters")
+    return text
+
+
+def _raw_excerpt(value: str | bytes) -> str:
+    head = value[:200]
+    return head.decode("utf-8", "replace") if isinstance(head, bytes | bytearray) else head
+
+
+def _parse_payload(
+    text: str, problems: list[str], instance: int | None, raw: str | None = None
+) -> AuthResults:
+    comments: list[str] = []
+    try:
+        authserv_id, version, pos = _read_authserv(text, comments)
+    except Malformed as exc:
+        problems.append(f"{exc.message} at offset {exc.pos}")
+        return AuthResults(None, problems=tuple(problems), raw=raw or text, instance=instance)
+    results, none = _read_results(text, pos, authserv_id is not None, comments, problems)
+    if not results and not none and not problems:
+        problems.append('no results: expected "none" or at least one method=result')
+    if none and results:
+        problems.append('"none" stands beside results; the results are kept')
+        none = False
+    return AuthResults(
+        authserv_id,
+        results=tuple(results),
+        version=version,
+        none=none,
+        comments=tuple(comments),
+        problems=tuple(problems),
+        raw=raw or text,
+        instance=instance,
+    )
+
+
+def _read_authserv(text: str, comments: list[str]) -> tuple[str | None, str | None, int]:
+    """Read `[authserv-id [version]]`; an id-less header (Microsoft 365) returns None."""
+    n = len(text)
+    pos = skip_cfws(text, 0, comments)
+    if pos >= n:
+        raise Malformed("empty header", pos)
+    if text[pos] == '"':
+        authserv_id, pos = read_value(text, pos, "authserv-id")
+    else:
+        m = _VALUE.match(text, pos)
+        if m is None:
+            raise Malformed(f"expected authserv-id, found {text[pos]!r}", pos)
+        held: list[str] = []
+        after = skip_cfws(text, m.end(), held)
+        if after < n and text[after] == "=" and _IDLESS_METHOD.fullmatch(m.group()):
+            return None, None, pos
+        authserv_id, pos = m.group(), after
+        comments.extend(held)
+    m = _DIGITS.match(text, pos)
+    if m is not None:
+        held = []
+        after = skip_cfws(text, m.end(), held)
+        if after >= n or text[after] == ";":
+            comments.extend(held)
+            return authserv_id, m.group(), after
+    return authserv_id, None, skip_cfws(text, pos, comments)
+
+
+def _read_results(
+    text: str, pos: int, need_separator: bool, comments: list[str], problems: list[str]
+) -> tuple[list[ResInfo], bool]:
+    """Read `;`-separated results until the end; broken ones are dropped and reported."""
+    n = len(text)
+    results: list[ResInfo] = []
+    none = False
+    while True:
+        try:
+            pos = skip_cfws(text, pos, comments)
+        except Malformed as exc:
+            problems.append(f"{exc.message} at offset {exc.pos}")
+            break
+        if pos >= n:
+            break
+        if text[pos] == ";":
+            pos += 1
+            need_separator = False
+            continue
+        if need_separator:
+            problems.append(f"expected ';' after the authserv-id at offset {pos}")
+            pos = skip_to_semicolon(text, pos)
+            need_separator = False
+            continue
+        try:
+            res, pos = _read_resinfo(text, pos)
+        except Malformed as exc:
+            problems.append(f"{exc.message} at offset {exc.pos}")
+            pos = skip_to_semicolon(text, max(exc.pos, pos))
+            continue
+        if res is None:
+            none = True
+        else:
+            results.append(res)
+    return results, none
+
+
+def _read_resinfo(text: str, pos: int) -> tuple[ResInfo | None, int]:
+    """Read one `method=result ...` up to the next `;` or the end; None for `none`."""
+    n = len(text)
+    comments: list[str] = []
+    method, pos = read_keyword(text, pos, "method")
+    pos = skip_cfws(text, pos, comments)
+    method_version = None
+    if pos < n and text[pos] == "/":
+        pos = skip_cfws(text, pos + 1, comments)
+        m = _DIGITS.match(text, pos)
+        if m is None:
+            raise Malformed(f"expected a version number after '{method}/'", pos)
+        method_version = m.group()
+        pos = skip_cfws(text, m.end(), comments)
+    if pos >= n or text[pos] != "=":
+        if method == "none" and method_version is None and (pos >= n or text[pos] == ";"):
+            return None, pos
+        raise Malformed(f"expected '=' after method '{method}'", pos)
+    pos = skip_cfws(text, pos + 1, comments)
+    result, pos = read_keyword(text, pos, f"a result for '{method}='")
+    pos = skip_cfws(text, pos, comments)
+    reason: str | None = None
+    properties: list[Property] = []
+    while pos < n and text[pos] != ";":
+        prop, pos = _read_property(text, pos, comments)
+        if prop.ptype == "" and prop.name == "reason":
+            if reason is None:
+                reason = prop.value
+        else:
+            properties.append(prop)
+        pos = skip_cfws(text, pos, comments)
+    return (
+        ResInfo(method, result, method_version, reason, tuple(properties), tuple(comments)),
+        pos,
+    )
+
+
+def _read_property(text: str, pos: int, comments: list[str]) -> tuple[Property, int]:
+    """Read `ptype.name=value`, or a bare `name=value` (reason, provider extensions)."""
+    n = len(text)
+    first, pos = read_keyword(text, pos, "a property (ptype.name=value)")
+    pos = skip_cfws(text, pos, comments)
+    ptype = ""
+    name = first
+    if pos < n and text[pos] == ".":
+        ptype = first
+        pos = skip_cfws(text, pos + 1, comments)
+        name, pos = _read_property_name(text, pos)
+        pos = skip_cfws(text, pos, comments)
+    if pos >= n or text[pos] != "=":
+        raise Malformed(f"expected '=' after property '{ptype + '.' if ptype else ''}{name}'", pos)
+    pos = skip_cfws(text, pos + 1, comments)
+    if ptype:
+        value, pos = read_pvalue(text, pos, f"a value for '{ptype}.{name}='")
+    else:
+        value, pos = read_pvalue(text, pos, f"a value for '{name}='")
+    return Property(ptype, name, value), pos
+
+
+_PROPERTY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _read_property_name(text: str, pos: int) -> tuple[str, int]:
+    m = _PROPERTY_NAME.match(text, pos)
+    if m is None:
+        raise Malformed("expected a property name after the ptype", pos)
+    return m.group().lower(), m.end()
