@@ -74,7 +74,8 @@ class SmtpServer:
         refuse: step ("mail_from", "rcpt", "data") → full reply line to answer with.
         starttls: server-side context to offer STARTTLS with (None: not offered).
         implicit_tls: server-side context for a TLS-from-the-first-byte listener.
-        users: username → password; when given, AUTH PLAIN/LOGIN is offered and required.
+        users: username → password; when given, AUTH PLAIN/LOGIN is offered and required;
+            when not, no AUTH is offered.
     """
 
     def __init__(
@@ -98,6 +99,8 @@ class SmtpServer:
         if users:
             kwargs["authenticator"] = self._authenticate
             kwargs["auth_required"] = True
+        else:  # no users: offer no AUTH at all, like a relay that trusts by IP
+            kwargs["auth_exclude_mechanism"] = ["LOGIN", "PLAIN"]
         self._controller = Controller(
             _Handler(refuse or {}, self.messages),
             hostname="127.0.0.1",

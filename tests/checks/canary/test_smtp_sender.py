@@ -201,3 +201,14 @@ def test_custom_helo_is_used() -> None:
         sender, msg = send(server.port, helo="canary.example.test")
         receipt = sender.send(msg)
     assert ">>> EHLO canary.example.test" in receipt.transport_log
+
+
+def test_credentials_configured_but_no_auth_offered_fails_at_auth() -> None:
+    """A relay that stopped offering AUTH is named, not silently sent to unauthenticated."""
+    with SmtpServer() as server:
+        sender, msg = send(server.port, username="canary", password="pw")
+        with pytest.raises(SendError) as info:
+            sender.send(msg)
+    assert info.value.step == "auth"
+    assert "not advertised" in info.value.text
+    assert server.messages == []
