@@ -54,10 +54,21 @@ class Match:
     domain: str
     record: str
     via: tuple[str, ...]
+    inner: Match | None = None  # for a matching include: what matched inside it
 
     def describe(self) -> str:
+        """`<term> in the SPF record of <domain>: "<record>"`, plus an include's inner match."""
         via = "".join(f" via {v}" for v in self.via)
-        return f'{self.term.text} in the SPF record of {self.domain}{via}: "{self.record}"'
+        shown = to_ulabel(self.domain)
+        text = f'{self.term.text} in the SPF record of {shown}{via}: "{self.record}"'
+        if self.inner is not None:
+            text += f" (inside it: {self.inner.innermost()})"
+        return text
+
+    def innermost(self) -> str:
+        if self.inner is not None:
+            return self.inner.innermost()
+        return f"{self.term.text} in {to_ulabel(self.domain)}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +117,7 @@ class Evaluator:
         self.voids = 0
         self.trace: list[str] = []
         self._p_value: str | None = None
+        self._inner: Match | None = None  # set by a matching include, read by _evaluate
 
     @property
     def family(self) -> str:
@@ -139,10 +151,11 @@ class Evaluator:
         for term in record.evaluated_mechanisms():
             if term.costs_lookup:
                 self._count_lookup(term, domain)
+            self._inner = None
             if self._matches(term, domain, via):
                 result = RESULTS[term.qualifier]
                 self.trace.append(f"{domain}: '{term.text}' matched, result {result}")
-                match = Match(term, domain, record.text, via)
+                match = Match(term, domain, record.text, via, self._inner)
                 return Outcome(result, domain, record.text, match, tuple(tried_pass))
             if term.qualifier == "+":
                 tried_pass.append(f"{term.text} ({domain})")
@@ -180,6 +193,7 @@ class Evaluator:
             inner = self.check_host(target, (*via, f"{domain} include:{target}"), True)
             if inner.result == "none":
                 raise PermError(f"include:{target} from {domain}: no SPF record there (§5.2)")
+            self._inner = inner.match
             return inner.result == "pass"
         return self._match_by_name[name](self, term, target)
 
@@ -392,9 +406,10 @@ def _outcome_text(outcome: Outcome, ip: str, shown: str) -> str:
         return f"{shown} publishes no SPF record, so receivers get 'none' for {ip}."
     match = outcome.match
     if outcome.result == "pass" and match is not None:
+        inside = f" (inside it: {match.inner.innermost()})" if match.inner else ""
         return (
             f"{ip} is authorised for {shown}: it matched '{match.term.text}' "
-            f"in the record of {to_ulabel(match.domain)}."
+            f"in the record of {to_ulabel(match.domain)}{inside}."
         )
     if match is not None:
         head = (
