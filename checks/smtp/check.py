@@ -156,7 +156,15 @@ def _measure(
     if probe.tls_version is not None:
         observations["smtp.tls_version"] = probe.tls_version
     if probe.cert_der is not None:
-        _judge_certificate(probe.cert_der, verify_error, config, ctx, findings, observations)
+        now = ctx.clock().astimezone(dt.UTC)
+        _judge_certificate(
+            probe.cert_der,
+            verify_error,
+            config,
+            now,
+            findings=findings,
+            observations=observations,
+        )
         if verify_error is not None:
             evidence["certificate_error"] = verify_error.text
 
@@ -194,12 +202,12 @@ def _judge_certificate(
     der: bytes,
     verify_error: SmtpStepError | None,
     config: Config,
-    ctx: CheckContext,
+    now: dt.datetime,
+    *,
     findings: list[Finding],
     observations: dict[str, Scalar],
 ) -> None:
     facts = certificate_facts(der)
-    now = ctx.clock().astimezone(dt.UTC)
     days_left = facts.days_left(now)
     observations["smtp.cert_valid"] = verify_error is None
     observations["smtp.cert_days_left"] = days_left
