@@ -18,5 +18,5 @@ $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   knot knot-dnsutils dnsdist \
   postfix opendkim opendkim-tools opendmarc postfix-policyd-spf-python \
-  dovecot-core dovecot-imapd \
+  dovecot-core dovecot-imapd dovecot-lmtpd \
   postgresql iproute2 ca-certificates openssl
