@@ -14,6 +14,9 @@ Rules (RFC 7489 §3.1, RFC 8601 §2.7.1, §7.2):
   aligned one that fits a signature (its failure is the answer); failing that any aligned
   one; failing that the topmost naming any domain; failing that the topmost bare result.
   A pass for a signature the message does not carry never makes the verdict ok.
+  Only the topmost believed header that reports any result aligned with the From domain is
+  consulted for ours: a lower header (a forger's, below the receiver's) cannot add a pass
+  for a signature the receiver's own header did not report.
 - DMARC: the topmost believed `dmarc=` result.
 - ARC: the topmost believed `arc=` result, reported only; it never changes a verdict.
 - Results are normalised through `provider_results.normalise`: an unknown token is
@@ -267,8 +270,14 @@ def _choose_dkim(results: Sequence[MethodVerdict], selectors: Sequence[str]) -> 
 
     ours = [r for r in results if r.aligned]
     if ours:
+        top = _position(ours[0])
+        ours = [r for r in ours if _position(r) == top]
         return sorted(ours, key=lambda r: (group(r), rank(r)))[0]
     named = [r for r in results if r.domain]
     if named:
         return sorted(named, key=lambda r: (group(r), not r.passed))[0]
     return results[0]
+
+
+def _position(verdict: MethodVerdict) -> int:
+    return verdict.source.header.position if verdict.source else -1

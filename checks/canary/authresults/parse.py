@@ -15,6 +15,10 @@ Deliberate widenings of the RFC, each seen in real headers (FIELD-NOTES ยง2.5, ย
 - empty results from doubled or trailing `;` (Yahoo ends with `;`);
 - `_` in keywords (`perm_fail`) and property values holding `@ / + = :`.
 
+A bare `key=value` whose key is a registered method (`dkim=pass header.d=x spf=pass`) is a
+missing `;`, not an extension: the result is dropped with a problem rather than read as
+`dkim=pass` carrying a property `spf`.
+
 Anything else is a problem: the broken result is dropped, the parser resynchronises at the
 next `;` outside comments and quotes, and the line goes to `AuthResults.problems`. No input
 makes the public functions raise (tests/checks/canary/test_authresults_hostile.py).
@@ -25,6 +29,7 @@ from __future__ import annotations
 import re
 
 from checks.canary.authresults.model import AuthResults, Property, ResInfo
+from checks.canary.authresults.provider_results import RFC_RESULTS
 from checks.canary.authresults.tokens import (
     Malformed,
     read_keyword,
@@ -99,7 +104,6 @@ def _as_text(value: str | bytes, problems: list[str]) -> str | None:
             text = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
             text = bytes(value).decode("utf-8", "replace")
-            problems.append("not valid UTF-8; invalid bytes replaced with U+FFFD")
     else:
         text = value
     if len(text) > MAX_HEADER_LENGTH:
@@ -107,6 +111,8 @@ def _as_text(value: str | bytes, problems: list[str]) -> str | None:
         return None
     if "\x00" in text:
         problems.append("contains NUL characters")
+    if "\ufffd" in text:
+        problems.append("contains U+FFFD: bytes that were not UTF-8 were replaced")
     return text
 
 
@@ -231,7 +237,10 @@ def _read_resinfo(text: str, pos: int) -> tuple[ResInfo | None, int]:
     reason: str | None = None
     properties: list[Property] = []
     while pos < n and text[pos] != ";":
+        start = pos
         prop, pos = _read_property(text, pos, comments)
+        if prop.ptype == "" and prop.name in RFC_RESULTS:
+            raise Malformed(f"expected ';' before the next result '{prop.name}='", start)
         if prop.ptype == "" and prop.name == "reason":
             if reason is None:
                 reason = prop.value
