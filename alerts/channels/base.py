@@ -14,7 +14,9 @@ import dataclasses
 import datetime as dt
 import email.utils
 import json
+import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -99,6 +101,30 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme}://{host}/{MASK}"
 
 
+class _TransportLogRedaction(logging.Filter):
+    """Masks channel secrets in urllib3's own log lines.
+
+    urllib3 logs every request line at DEBUG ("POST /services/T/B/token HTTP/1.1"), and a
+    Slack webhook path is its token: with debug logging on, the transport would leak what
+    our errors carefully mask. Every `Redactor` registers its secrets here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.redactors: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for redactor in list(self.redactors):
+            text = redactor(text)
+        record.msg, record.args = text, ()
+        return True
+
+
+_TRANSPORT_FILTER = _TransportLogRedaction()
+logging.getLogger("urllib3.connectionpool").addFilter(_TRANSPORT_FILTER)
+
+
 class Redactor:
     """Masks known secrets (and any URL that contains one) in free text."""
 
@@ -111,6 +137,8 @@ class Redactor:
                 parts = urlsplit(value)
                 values.update(p for p in (parts.path, parts.query) if len(p) > 1)
         self._secrets = sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+        if self._secrets:
+            _TRANSPORT_FILTER.redactors.add(self)
 
     def __call__(self, text: str) -> str:
         for value in self._secrets:
@@ -216,7 +244,21 @@ def slack_escape(value: object) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_HEADLINE_WORD = {"resolved": "RESOLVED", "reminder": "STILL FIRING", "test": "TEST"}
+
+
+def headline(reason: str, alert: Mapping[str, Any]) -> str:
+    """`FIRING [CRITICAL] summary`: the one line every channel leads with.
+
+    A plain function (not a template macro) so that each template escapes its result the
+    way its own format needs (HTML autoescape, Slack mrkdwn, nothing for subjects).
+    """
+    word = _HEADLINE_WORD.get(reason, "FIRING")
+    return f"{word} [{str(alert.get('severity', '')).upper()}] {alert.get('summary', '')}"
+
+
 _ENV.filters["slack"] = slack_escape
+_ENV.globals["headline"] = headline
 
 
 def render(template: str, notification: Notification) -> str:

@@ -98,7 +98,9 @@ class HttpReceiver:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self._server = _Server((host, 0), _Handler)
         self._server.receiver = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._lock = threading.Lock()
         self._script: deque[Reply] = deque()
         self._default = Reply()
