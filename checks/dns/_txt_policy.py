@@ -49,28 +49,11 @@ def measure_txt_policy(
     shown = to_ulabel(name)
     answer = chase(resolver, name, "TXT")
     out.evidence["lookup"] = answer_evidence(answer)
-    candidates = sorted(r for r in answer.records if r.startswith(version))
-    out.observations[f"{check}.present"] = bool(candidates)
-    if not candidates:
-        out.add(
-            f"{check}.missing",
-            Severity.WARNING,
-            f"No {version} record at {shown}.",
-            name=name,
-        )
-        return None
-    out.evidence["record"] = candidates[0] if len(candidates) == 1 else candidates
-    if len(candidates) > 1:
-        out.add(
-            f"{check}.multiple_records",
-            Severity.WARNING,
-            f"{shown} holds {len(candidates)} {version} records; senders then ignore all.",
-            name=name,
-            records=candidates,
-        )
+    candidate = _single_candidate(answer.records, name, version, check, out)
+    if candidate is None:
         return None
     try:
-        parsed = parse(candidates[0])
+        parsed = parse(candidate)
     except RecordRejected as exc:
         out.add(
             f"{check}.syntax_error",
@@ -92,3 +75,31 @@ def measure_txt_policy(
             tag=note.tag,
         )
     return parsed
+
+
+def _single_candidate(
+    records: tuple[str, ...], name: str, version: str, check: str, out: Outcome
+) -> str | None:
+    """The one record starting with the version tag; findings when none or several."""
+    shown = to_ulabel(name)
+    candidates = sorted(r for r in records if r.startswith(version))
+    out.observations[f"{check}.present"] = bool(candidates)
+    if not candidates:
+        out.add(
+            f"{check}.missing",
+            Severity.WARNING,
+            f"No {version} record at {shown}.",
+            name=name,
+        )
+        return None
+    out.evidence["record"] = candidates[0] if len(candidates) == 1 else candidates
+    if len(candidates) > 1:
+        out.add(
+            f"{check}.multiple_records",
+            Severity.WARNING,
+            f"{shown} holds {len(candidates)} {version} records; senders then ignore all.",
+            name=name,
+            records=candidates,
+        )
+        return None
+    return candidates[0]

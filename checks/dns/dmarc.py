@@ -18,7 +18,7 @@ import dataclasses
 
 from checks.base import CheckContext
 from checks.dns import _checkdmarc
-from checks.dns._dmarc_discovery import Discovery, discover
+from checks.dns._dmarc_discovery import Discovery, Lookup, discover
 from checks.dns._dmarc_record import (
     POLICY_RANK,
     DmarcRecord,
@@ -72,46 +72,14 @@ class DmarcCheck:
 
 def _measure(resolver: Resolver, domain: str, config: Config, out: Outcome) -> None:
     out.versions.update(_checkdmarc.versions())
-    shown = to_ulabel(domain)
     found = discover(resolver, domain)
     out.evidence["lookups"] = [answer_evidence(lookup.answer) for lookup in found.lookups]
     out.evidence["organizational_domain"] = found.org_domain
     _compare_views(found, out)
-    own = found.lookups[0]
-    if own.unrelated:
-        out.add(
-            "dmarc.unrelated_txt",
-            INFO,
-            f"{own.name} also holds TXT records that are not DMARC records; they are ignored.",
-            name=own.name,
-            records=list(own.unrelated),
-        )
-    lookup = found.legacy
-    if lookup is None:
-        out.observations["dmarc.present"] = False
-        asked = [item.name for item in found.lookups]
-        out.add(
-            "dmarc.missing",
-            CRITICAL,
-            f"No DMARC record for {shown}: receivers apply no policy to mail using its name.",
-            asked=asked,
-        )
+    _note_unrelated(found.lookups[0], out)
+    lookup = _single_record(found, to_ulabel(domain), out)
+    if lookup is None or lookup.record is None:
         return
-    out.observations["dmarc.present"] = True
-    out.observations["dmarc.source"] = found.source
-    out.evidence["record_name"] = lookup.name
-    if lookup.record is None:
-        out.evidence["records"] = list(lookup.dmarc)
-        out.add(
-            "dmarc.multiple_records",
-            CRITICAL,
-            f"{lookup.name} holds {len(lookup.dmarc)} DMARC records; receivers then apply "
-            "none of them (RFC 7489 §6.6.3).",
-            name=lookup.name,
-            records=list(lookup.dmarc),
-        )
-        return
-    out.evidence["record"] = lookup.record
     try:
         record = parse_dmarc_record(lookup.record)
     except DmarcSyntaxError as exc:
@@ -126,8 +94,50 @@ def _measure(resolver: Resolver, domain: str, config: Config, out: Outcome) -> N
         )
         return
     _observe(record, out)
-    _judge_policy(record, found.source or "domain", config, shown, out)
+    _judge_policy(record, found.source or "domain", config, to_ulabel(domain), out)
     _judge_reporting(resolver, lookup.domain, record, out)
+
+
+def _note_unrelated(own: Lookup, out: Outcome) -> None:
+    if own.unrelated:
+        out.add(
+            "dmarc.unrelated_txt",
+            INFO,
+            f"{own.name} also holds TXT records that are not DMARC records; they are ignored.",
+            name=own.name,
+            records=sorted(own.unrelated),
+        )
+
+
+def _single_record(found: Discovery, shown: str, out: Outcome) -> Lookup | None:
+    """The lookup holding the one applicable record; findings when there is none or several."""
+    lookup = found.legacy
+    if lookup is None:
+        out.observations["dmarc.present"] = False
+        out.add(
+            "dmarc.missing",
+            CRITICAL,
+            f"No DMARC record for {shown}: receivers apply no policy to mail using its name.",
+            asked=[item.name for item in found.lookups],
+        )
+        return None
+    out.observations["dmarc.present"] = True
+    out.observations["dmarc.source"] = found.source
+    out.evidence["record_name"] = lookup.name
+    if lookup.record is None:
+        records = sorted(lookup.dmarc)
+        out.evidence["records"] = records
+        out.add(
+            "dmarc.multiple_records",
+            CRITICAL,
+            f"{lookup.name} holds {len(records)} DMARC records; receivers then apply "
+            "none of them (RFC 7489 §6.6.3).",
+            name=lookup.name,
+            records=records,
+        )
+        return None
+    out.evidence["record"] = lookup.record
+    return lookup
 
 
 def _compare_views(found: Discovery, out: Outcome) -> None:
@@ -189,6 +199,11 @@ def _judge_policy(
             expected=config.min_policy,
         )
     _judge_subdomain_policies(record, out)
+    _judge_other_tags(record, out)
+
+
+def _judge_other_tags(record: DmarcRecord, out: Outcome) -> None:
+    """Partial enforcement, test mode, removed and unknown tags."""
     if record.effective_pct < 100:
         out.add(
             "dmarc.pct_partial",
