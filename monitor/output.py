@@ -240,4 +240,4 @@ def _value(value: object) -> str:
 
 
 def _style(text: str, colour: str, color: bool, *, bold: bool = False) -> str:
-    return click.style(text, fg=colour, bold=bold) if color else text
+    return click.style(text, fg=colour, bold=bold or None) if color else text

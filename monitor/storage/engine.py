@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database", "DatabaseUnavailable", "make_engine", "redacted_url"]
@@ -56,6 +56,10 @@ def make_engine(url: str) -> Engine:
         hint = " (install senderwatch[postgres])" if "psycopg" in str(exc) else ""
         raise DatabaseUnavailable(
             f"{redacted_url(url)}: database driver missing: {exc.name}{hint}"
+        ) from None
+    except NoSuchModuleError:
+        raise DatabaseUnavailable(
+            f"{redacted_url(url)}: SQLAlchemy has no dialect or driver {parsed.drivername!r}"
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

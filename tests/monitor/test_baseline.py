@@ -1,0 +1,145 @@
+"""Baseline decisions (pure) and their storage (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.result import Status
+from monitor.baseline import (
+    FIRST_RESULT_APPROVER,
+    approval,
+    approve_latest,
+    evaluate,
+    record_evaluation,
+)
+from monitor.drift import Direction
+from monitor.storage import (
+    BaselineRepository,
+    Database,
+    DriftRepository,
+    KeyFilter,
+    ResultRepository,
+)
+from tests.monitor._fakes import T0, make_result, timeout_finding
+
+REJECT = {"dmarc.p": "reject", "dmarc.present": True}
+NONE = {"dmarc.p": "none", "dmarc.present": True}
+
+
+def test_first_measured_result_becomes_the_baseline_automatically() -> None:
+    """Nobody has to approve the starting point; the record says it was automatic."""
+    decision = evaluate(make_result(observations=REJECT), None)
+    assert decision.drifts == ()
+    assert decision.new_baseline is not None
+    assert decision.new_baseline.observations == REJECT
+    assert decision.new_baseline.approved_by == FIRST_RESULT_APPROVER
+    assert decision.new_baseline.automatic
+
+
+def test_a_failing_first_result_still_becomes_the_baseline() -> None:
+    """The baseline records what is; findings say whether that is good."""
+    decision = evaluate(make_result(status=Status.FAIL, observations=NONE), None)
+    assert decision.new_baseline is not None
+
+
+def test_an_error_result_never_becomes_a_baseline_or_drifts() -> None:
+    """Could-not-measure is neither a starting point nor a change."""
+    error = make_result(status=Status.ERROR, findings=(timeout_finding(),))
+    assert evaluate(error, None).new_baseline is None
+    assert evaluate(error, REJECT).drifts == ()
+
+
+def test_later_results_are_compared_not_adopted() -> None:
+    """Once a baseline exists only a person moves it."""
+    decision = evaluate(make_result(observations=NONE), REJECT)
+    assert decision.new_baseline is None
+    assert [(d.key, d.direction) for d in decision.drifts] == [("dmarc.p", Direction.WEAKENED)]
+
+
+def test_approval_needs_a_reason_and_a_measured_result() -> None:
+    """An approval is a recorded decision: who and why, about something measured."""
+    assert (
+        approval(make_result(observations=NONE), by="ana", reason=" accepted ").reason == "accepted"
+    )
+    with pytest.raises(ValueError, match="reason"):
+        approval(make_result(), by="ana", reason="  ")
+    with pytest.raises(ValueError, match="approver"):
+        approval(make_result(), by="", reason="ok")
+    with pytest.raises(ValueError, match="ERROR"):
+        approval(make_result(status=Status.ERROR), by="ana", reason="ok")
+
+
+def _store(db: Database, result: object) -> tuple[object, list[object]]:
+    with db.transaction() as session:
+        repo = ResultRepository(session)
+        run = repo.start_run(trigger="test", started_at=T0)
+        stored = repo.add(run.id, result)  # type: ignore[arg-type]
+        return record_evaluation(session, stored, now=T0)  # type: ignore[return-value]
+
+
+def test_drift_is_stored_and_open_until_approved(database: Database) -> None:
+    """check → baseline; weaker result → open drift; approve → new baseline, drift closed."""
+    baseline, drifts = _store(database, make_result(observations=REJECT))
+    assert baseline is not None
+    assert drifts == []
+    baseline2, drifts = _store(database, make_result(status=Status.FAIL, observations=NONE))
+    assert baseline2 is None
+    assert len(drifts) == 1
+    with database.transaction() as session:
+        (open_drift,) = DriftRepository(session).open()
+    assert (open_drift.drift.key, open_drift.drift.before, open_drift.drift.after) == (
+        "dmarc.p", "reject", "none",
+    )  # fmt: skip
+    with database.transaction() as session:
+        (approved,) = approve_latest(session, KeyFilter(), by="ana", reason="migrating", now=T0)
+    assert approved.previous is not None
+    assert approved.previous.observations == REJECT
+    assert approved.baseline.observations == NONE
+    assert [d.drift.key for d in approved.accepted] == ["dmarc.p"]
+    with database.transaction() as session:
+        assert DriftRepository(session).open() == []
+        history = BaselineRepository(session).history("dmarc", "example.test", None)
+    assert [b.approved_by for b in history] == [FIRST_RESULT_APPROVER, "ana"]
+
+
+def test_an_error_after_drift_keeps_the_drift_open(database: Database) -> None:
+    """We could not see whether it went away, so it is still open."""
+    _store(database, make_result(observations=REJECT))
+    _store(database, make_result(observations=NONE))
+    baseline, drifts = _store(
+        database, make_result(status=Status.ERROR, findings=(timeout_finding(),))
+    )
+    assert (baseline, drifts) == (None, [])
+    with database.transaction() as session:
+        assert [d.drift.key for d in DriftRepository(session).open()] == ["dmarc.p"]
+
+
+def test_drift_that_returns_to_baseline_is_no_longer_open(database: Database) -> None:
+    """Put the record back and the newest result shows no drift."""
+    _store(database, make_result(observations=REJECT))
+    _store(database, make_result(observations=NONE))
+    _store(database, make_result(observations=REJECT))
+    with database.transaction() as session:
+        assert DriftRepository(session).open() == []
+
+
+def test_approve_only_touches_matching_keys(database: Database) -> None:
+    """--domain/--env/--check narrow what is approved."""
+    _store(database, make_result("dmarc", "a.test", observations=REJECT))
+    _store(database, make_result("dmarc", "b.test", observations=REJECT))
+    _store(database, make_result("dmarc", "a.test", environment="prod", observations=REJECT))
+    with database.transaction() as session:
+        approvals = approve_latest(
+            session, KeyFilter(subject="a.test", environment="prod"), by="ana", reason="r", now=T0
+        )
+    assert [(a.baseline.subject, a.baseline.environment) for a in approvals] == [("a.test", "prod")]
+
+
+def test_approve_never_uses_an_error_result(database: Database) -> None:
+    """Approving after a timeout adopts the last measured state, not an empty one."""
+    _store(database, make_result(observations=REJECT))
+    _store(database, make_result(observations=NONE))
+    _store(database, make_result(status=Status.ERROR, findings=(timeout_finding(),)))
+    with database.transaction() as session:
+        (approved,) = approve_latest(session, KeyFilter(), by="ana", reason="r", now=T0)
+    assert approved.baseline.observations == NONE
