@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 import click
 
 from monitor.cli._common import config_option, load_or_exit
 from monitor.config import Settings
+from monitor.config.warnings import environment_warnings
 
 __all__ = ["config", "config_warnings"]
 
@@ -41,21 +41,5 @@ def config_warnings(settings: Settings) -> list[str]:
                 "its DNS checks run with default expectations"
             )
     # Staging must never send as, or read the proof of, production.
-    shared: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for name, env in sorted(settings.environments.items()):
-        if env.smtp is not None:
-            shared[("smtp", env.smtp.host, str(env.smtp.port), env.smtp.username or "")].append(
-                name
-            )
-        if env.inbox is not None:
-            where = env.inbox.host or env.inbox.path or ""
-            shared[
-                ("inbox", env.inbox.kind, where, env.inbox.username or "", env.inbox.folder)
-            ].append(name)
-    for key, names in shared.items():
-        if len(names) > 1:
-            warnings.append(
-                f"environments {', '.join(names)} share one {key[0]} ({key[1]} {key[2]}); "
-                "give each environment its own"
-            )
+    warnings.extend(environment_warnings(settings))
     return warnings

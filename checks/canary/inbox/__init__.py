@@ -4,6 +4,7 @@
 both are context managers implementing `InboxReader` and raise `InboxError` naming the step.
 """
 
+from checks.base import Clock, utcnow
 from checks.canary.inbox.base import InboxError, InboxReader, RawMessage, matches_token
 from checks.canary.inbox.imap import ImapInbox, ImapInboxConfig
 from checks.canary.inbox.maildir import MaildirInbox, MaildirInboxConfig
@@ -18,9 +19,22 @@ __all__ = [
     "MaildirInboxConfig",
     "RawMessage",
     "matches_token",
+    "open_inbox",
 ]
 
 READERS: dict[str, type[ImapInbox] | type[MaildirInbox]] = {
     "imap": ImapInbox,
     "maildir": MaildirInbox,
 }
+
+
+def open_inbox(
+    config: ImapInboxConfig | MaildirInboxConfig, *, clock: Clock = utcnow
+) -> ImapInbox | MaildirInbox:
+    """The reader for `config` (its type picks IMAP or Maildir); use it with `with`.
+
+    Nothing is opened until `__enter__`, which raises `InboxError` (connect, login, ...).
+    """
+    if isinstance(config, ImapInboxConfig):
+        return ImapInbox(config, clock=clock)
+    return MaildirInbox(config, clock=clock)

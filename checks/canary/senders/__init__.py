@@ -4,6 +4,9 @@
 implement `Sender.send(message) -> SendReceipt` and raise `SendError` naming the failed step.
 """
 
+import requests
+
+from checks.base import Clock, utcnow
 from checks.canary.senders.base import (
     SEND_STEPS,
     BodyTemplateError,
@@ -26,9 +29,28 @@ __all__ = [
     "SmtpSendConfig",
     "SmtpSender",
     "check_body_template",
+    "make_sender",
 ]
 
 SENDERS: dict[str, type[SmtpSender] | type[HttpSender]] = {
     "smtp": SmtpSender,
     "http": HttpSender,
 }
+
+
+def make_sender(
+    config: SmtpSendConfig | HttpSendConfig,
+    *,
+    clock: Clock = utcnow,
+    session: requests.Session | None = None,
+) -> Sender:
+    """The sender for `config` (its type picks the transport).
+
+    Args:
+        config: an `SmtpSendConfig` or an `HttpSendConfig`, secrets already resolved.
+        clock: stamps `SendReceipt.accepted_at`.
+        session: the `requests.Session` HTTP senders use (injected in tests).
+    """
+    if isinstance(config, SmtpSendConfig):
+        return SmtpSender(config, clock=clock)
+    return HttpSender(config, clock=clock, session=session)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from checks.base import Clock, utcnow
@@ -62,6 +62,9 @@ class HttpSendConfig:
 
 
 def _tojson(value: Any) -> str:
+    """JSON-quote a template value; an undefined name fails as undefined, not as a TypeError."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -96,7 +99,7 @@ def render_body(template: str, message: CanaryMessage) -> Any:
     """
     try:
         rendered = _ENV.from_string(template).render(_context(message))
-    except TemplateError as exc:
+    except (TemplateError, TypeError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         raise BodyTemplateError(f"body_template does not render{where}: {exc}") from None
