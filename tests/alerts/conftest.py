@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from checks.result import CheckResult, Finding, Severity, Status, rollup_status
 from monitor.storage import Database, open_database
 from tests.support.http_receiver import HttpReceiver
+from tests.support.postgres import PostgresServer
 
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -45,6 +47,28 @@ def clock() -> FakeClock:
 def db(tmp_path: Path) -> Iterator[Database]:
     """A fresh SQLite database migrated through every revision (0001_core, 0002_alerts)."""
     database = open_database(f"sqlite:///{tmp_path / 'alerts.db'}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the alert tests (fails if PostgreSQL is missing)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database on each backend: store code must behave the same on both."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.create_schema(f"a_{uuid.uuid4().hex[:12]}")
+    database = open_database(url)
     yield database
     database.dispose()
 
