@@ -80,7 +80,7 @@ def test_parse_record_refuses_a_record_that_was_not_selected() -> None:
     ],
 )
 def test_valid_terms_parse(term: str) -> None:
-    """Real-world records (gmail's redirect, hosted macros) must not be flagged (checkdmarc #143)."""
+    """Real records (gmail's redirect, hosted macros) must not be flagged (checkdmarc #143)."""
     assert parse_term(term).error is None
 
 
@@ -156,7 +156,8 @@ def test_dual_cidr_is_split_from_the_domain() -> None:
 def test_duplicate_redirect_and_exp_are_errors_on_the_second_occurrence() -> None:
     """§6: redirect and exp at most once; the first stays usable for display."""
     record = parse_record(
-        "v=spf1 redirect=a.example.test exp=x.example.test redirect=b.example.test exp=y.example.test"
+        "v=spf1 redirect=a.example.test exp=x.example.test "
+        "redirect=b.example.test exp=y.example.test"
     )
     errors = [t.text for t in record.errors]
     assert errors == ["redirect=b.example.test", "exp=y.example.test"]
