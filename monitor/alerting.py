@@ -176,7 +176,7 @@ def _env(environ: Mapping[str, str], name: str | None, channel: str, key: str) -
 
 def build_channel(
     c: ChannelSettings,
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
     session: requests.Session | None = None,
 ) -> Channel:
     """One channel from its settings, secrets read from the environment.
@@ -185,6 +185,7 @@ def build_channel(
         ValueError: a named environment variable is missing or holds an unusable secret
             (the message names the variable, never its value).
     """
+    environ = os.environ if environ is None else environ
     if c.kind == "slack":
         url = _env(environ, c.webhook_url_env, c.name, "webhook_url_env")
         return SlackChannel(c.name, SlackConfig(webhook_url=url, timeout=c.timeout), session)

@@ -42,7 +42,8 @@ def record(key: ProblemKey = KEY, state: AlertState = AlertState.FIRING) -> Aler
 def test_migration_creates_exactly_what_the_models_declare(any_db: Database) -> None:
     """0002_alerts and alerts_models.py agree column for column, on both backends."""
     with any_db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
     ours = [d for d in diff if any(table in str(d) for table in ALERT_TABLES)]
     assert ours == []
 
