@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -44,9 +45,9 @@ def sender(url: str, **overrides: object) -> HttpSender:
 
 
 @pytest.fixture
-def receiver() -> HttpReceiver:
+def receiver() -> Iterator[HttpReceiver]:
     with HttpReceiver() as rx:
-        yield rx  # type: ignore[misc]
+        yield rx
 
 
 def test_accepted_send_posts_the_rendered_json_with_headers(receiver: HttpReceiver) -> None:
