@@ -48,6 +48,7 @@ from monitor.storage.engine import Database
 __all__ = [
     "CLOCK_OFFSET_ENV",
     "AlertingOutcome",
+    "after_check_run",
     "after_run",
     "alerts_clock",
     "build_channels",
@@ -284,3 +285,24 @@ def after_run(
         return outcome
     report, _problems = deliver_pending(db, settings, clock=clock, wait=wait, environ=environ)
     return dataclasses.replace(outcome, report=report)
+
+
+def after_check_run(
+    settings: Settings,
+    results: Iterable[CheckResult],
+    drifts: Iterable[Drift],
+    *,
+    wait: float | None = None,
+) -> AlertingOutcome:
+    """`after_run` for a one-shot command: opens the configured database, uses the alert clock.
+
+    `senderwatch check` and `senderwatch canary` call this once their run is stored, so a
+    cron user without the daemon gets firing, reminder and resolved notifications.
+    """
+    from monitor.storage import open_database
+
+    db = open_database(settings.database.url)
+    try:
+        return after_run(db, settings, results, drifts, clock=alerts_clock(), wait=wait)
+    finally:
+        db.dispose()

@@ -41,6 +41,7 @@ PROGRESS_MIN_CHECKS = 20
     help="Also write JUnit XML here (one testcase per result) for deploy pipelines.",
 )
 @click.option("--release", metavar="LABEL", help="Release label stored on the run (deploys).")
+@click.option("--no-alerts", is_flag=True, help="Skip the alert lifecycle and notifications.")
 @config_option
 def check(
     *,
@@ -49,6 +50,7 @@ def check(
     fmt: str,
     junit: Path | None,
     release: str | None,
+    no_alerts: bool,
     config_path: Path,
 ) -> None:
     """Run the DNS checks now and compare them with the baselines.
@@ -72,6 +74,13 @@ def check(
     except (PlanError, DatabaseUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
+    if not no_alerts:  # alerts (docs/alerts.md): lifecycle + bounded delivery before exit
+        from monitor.alerting import after_check_run
+
+        drifts = [d.drift for d in outcome.drifts]
+        alerted = after_check_run(settings, [r.result for r in outcome.results], drifts)
+        for line in alerted.summary_lines():
+            click.echo(line, err=True)
     exit_with(outcome, fmt=fmt, junit=junit)
 
 
