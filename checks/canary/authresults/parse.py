@@ -184,11 +184,14 @@ def _read_results(
     results: list[ResInfo] = []
     none = False
     while True:
+        leading: list[str] = []  # comments before a method belong to its result
         try:
-            pos = skip_cfws(text, pos, comments)
+            pos = skip_cfws(text, pos, leading)
         except Malformed as exc:
             problems.append(f"{exc.message} at offset {exc.pos}")
             break
+        if pos >= n or text[pos] == ";":
+            comments.extend(leading)
         if pos >= n:
             break
         if text[pos] == ";":
@@ -201,7 +204,7 @@ def _read_results(
             need_separator = False
             continue
         try:
-            res, pos = _read_resinfo(text, pos)
+            res, pos = _read_resinfo(text, pos, leading)
         except Malformed as exc:
             problems.append(f"{exc.message} at offset {exc.pos}")
             pos = skip_to_semicolon(text, max(exc.pos, pos))
@@ -213,10 +216,12 @@ def _read_results(
     return results, none
 
 
-def _read_resinfo(text: str, pos: int) -> tuple[ResInfo | None, int]:
-    """Read one `method=result ...` up to the next `;` or the end; None for `none`."""
+def _read_resinfo(text: str, pos: int, comments: list[str]) -> tuple[ResInfo | None, int]:
+    """Read one `method=result ...` up to the next `;` or the end; None for `none`.
+
+    `comments` holds the comments already read before the method; more are appended.
+    """
     n = len(text)
-    comments: list[str] = []
     method, pos = read_keyword(text, pos, "method")
     pos = skip_cfws(text, pos, comments)
     method_version = None

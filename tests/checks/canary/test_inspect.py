@@ -1,0 +1,151 @@
+"""inspect_message on whole messages: verdict, stable codes, exact observation keys, evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checks.canary.inspect import OBSERVATION_KEYS, Expectations, TrustPolicy, inspect_message
+from checks.result import Severity
+
+MESSAGES = Path(__file__).parents[2] / "corpus" / "authresults" / "messages"
+MX = TrustPolicy(("mx.example.net",))
+EXPECT = Expectations(from_domain="example.com", dkim_selectors=("s1", "s1e"))
+
+
+def _inspect(name: str, policy: TrustPolicy = MX, expect: Expectations = EXPECT):  # type: ignore[no-untyped-def]
+    return inspect_message((MESSAGES / f"{name}.eml").read_bytes(), policy, expect)
+
+
+def test_all_pass_message_is_ok_with_exact_observations() -> None:
+    """The happy path: every key drift compares, with normalised values."""
+    inspection = _inspect("all-pass")
+    assert inspection.ok
+    assert inspection.findings == ()
+    assert dict(inspection.observations) == {
+        "canary.spf": "pass",
+        "canary.dkim": "pass",
+        "canary.dmarc": "pass",
+        "canary.dkim_aligned": True,
+        "canary.spf_aligned": True,
+        "canary.dkim_selector": "s1",
+        "canary.dkim_domain": "example.com",
+        "canary.arc": "none",
+        "canary.tls": True,
+    }
+    assert inspection.received_at is not None
+    assert inspection.received_at.isoformat() == "2026-11-28T01:00:01+00:00"
+    assert inspection.connecting_ip == "192.0.2.10"
+
+
+@pytest.mark.parametrize(
+    ("name", "policy", "codes"),
+    [
+        ("forged-below", MX, {"canary.spf_fail", "canary.dkim_fail", "canary.dmarc_fail"}),
+        ("forged-attached", MX, {"canary.dkim_none", "canary.dmarc_fail", "canary.no_tls"}),
+        (
+            "body-hash",
+            TrustPolicy(("mx.google.com",)),
+            {"canary.dkim_fail", "canary.dkim_body_hash"},
+        ),
+        ("dual-signature", MX, {"canary.spf_not_aligned"}),
+        ("m365", TrustPolicy((), "microsoft365"), set()),
+        # Untrusted receiver: the Received hop is a fallback guess (an internal hop here).
+        (
+            "all-pass",
+            TrustPolicy(("mx.example.org",)),
+            {"canary.no_trusted_results", "canary.no_tls"},
+        ),
+        ("m365", MX, {"canary.no_trusted_results", "canary.no_tls"}),
+    ],
+)
+def test_each_message_yields_its_stable_codes(
+    name: str, policy: TrustPolicy, codes: set[str]
+) -> None:
+    """Codes, not sentences, are what drift and alerts compare."""
+    inspection = _inspect(name, policy)
+    assert inspection.codes() == codes
+    assert set(inspection.observations) == set(OBSERVATION_KEYS)
+
+
+def test_forged_header_below_the_receivers_never_produces_a_pass() -> None:
+    """RFC 8601 §7.1/§7.3: the sender's copy of the trusted id is shadowed, and shown."""
+    inspection = _inspect("forged-below")
+    assert not inspection.ok
+    assert inspection.observations["canary.dkim"] == "fail"
+    reasons = [i["reason"] for i in inspection.evidence["ignored"]]
+    assert any(r.startswith("spf=pass shadowed") for r in reasons)
+    assert all(f.severity is Severity.CRITICAL for f in inspection.findings)
+
+
+def test_header_inside_an_attached_message_is_never_read() -> None:
+    """RFC 8601 §7.10: encapsulated instances are ignored entirely."""
+    inspection = _inspect("forged-attached")
+    assert len(inspection.trust.trusted) == 1
+    assert inspection.observations["canary.dkim"] == "none"
+    assert inspection.evidence["dkim_signatures"] == []
+
+
+def test_microsoft365_message_is_trusted_by_agreement_and_finds_the_border_hop() -> None:
+    """No authserv-id: the ARC i=1 copy and the Exchange copy must agree."""
+    inspection = _inspect("m365", TrustPolicy((), "microsoft365"))
+    assert inspection.ok
+    assert "microsoft365" in inspection.evidence["authentication_results"][0]["basis"]
+    assert len(inspection.evidence["microsoft_copies"]) == 2
+    assert inspection.receiving_hop is not None
+    assert inspection.receiving_hop.index == 3
+    assert inspection.connecting_ip == "192.0.2.10"
+    assert inspection.evidence["carried"] == ["compauth=pass"]
+
+
+def test_dual_signature_reports_the_preferred_selector() -> None:
+    """RSA + ed25519 both pass: the first expected selector is the one observed."""
+    inspection = _inspect("dual-signature", expect=Expectations("example.com", ("s1e", "s1")))
+    assert inspection.ok
+    assert inspection.observations["canary.dkim_selector"] == "s1e"
+    assert len(inspection.evidence["dkim_results"]) == 3
+
+
+def test_unexpected_selector_is_a_warning() -> None:
+    """A key rotation that nobody announced shows as a selector surprise."""
+    inspection = _inspect("all-pass", expect=Expectations("example.com", ("s2",)))
+    assert inspection.ok
+    assert inspection.codes() == {"canary.selector_unexpected"}
+
+
+def test_from_domain_other_than_expected_is_a_warning() -> None:
+    """The canary's From is ours; another domain means the wrong template was used."""
+    inspection = _inspect("all-pass", expect=Expectations("example.org"))
+    assert inspection.codes() == {"canary.from_unexpected"}
+
+
+def test_message_without_any_header_block_is_a_finding_not_a_crash() -> None:
+    """Garbage in (an empty inbox fetch, binary junk) gives findings, never an exception."""
+    inspection = inspect_message(b"\x00\xff garbage", MX, EXPECT)
+    assert not inspection.ok
+    assert "canary.no_trusted_results" in inspection.codes()
+    assert "canary.from_invalid" in inspection.codes()
+    assert inspection.received_at is None
+
+
+def test_malformed_trusted_header_warns_and_keeps_what_parsed() -> None:
+    """A damaged receiver header loses only the broken result, and says so."""
+    raw = (
+        b"Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.com; "
+        b"dkim=pass (broken header.d=example.com\n"
+        b"From: canary@example.com\n\nbody\n"
+    )
+    inspection = inspect_message(raw, MX, EXPECT)
+    assert {"canary.ar_malformed", "canary.dkim_none"} <= inspection.codes()
+    assert inspection.observations["canary.spf"] == "pass"
+
+
+def test_to_dict_is_json_serialisable_and_versioned() -> None:
+    """The --format json document is stable: version, ok, observations, methods, findings."""
+    document = _inspect("body-hash", TrustPolicy(("mx.google.com",))).to_dict()
+    text = json.dumps(document)
+    assert json.loads(text)["version"] == 1
+    assert list(document) == ["version", "ok", "observations", "methods", "findings", "evidence"]
+    assert document["methods"]["dkim"]["body_hash_mismatch"] is True
