@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import dns.exception
+import dns.name
+
 from checks.base import CheckContext
 from checks.dns._dkim_key import KNOWN_KEY_TYPES, DkimKey, DkimKeyError, parse_dkim_key
 from checks.dns._envelope import Outcome, run_measurement
@@ -84,6 +87,16 @@ def _measure_selector(
 ) -> None:
     name = f"{selector}._domainkey.{domain}"
     shown = to_ulabel(name)
+    try:
+        dns.name.from_text(name)
+    except dns.exception.DNSException as exc:
+        out.add(
+            "dkim.selector_invalid",
+            CRITICAL,
+            f"Selector {selector!r} cannot form a DNS name ({exc}); no key can be found.",
+            selector=selector,
+        )
+        return
     answer = chase(resolver, name, "TXT")
     out.evidence["selectors"][selector] = answer_evidence(answer)
     prefix = f"dkim.{selector}"

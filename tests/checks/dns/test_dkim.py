@@ -197,3 +197,13 @@ def test_rotated_key_changes_the_key_hash(editable_dns: EditableDns) -> None:
     after = run(base.fresh(), "dkim-keys.test", Config(selectors=("ed",)))
     assert before.observations["dkim.ed.key_bits"] == after.observations["dkim.ed.key_bits"]
     assert before.observations["dkim.ed.key_sha256"] != after.observations["dkim.ed.key_sha256"]
+
+
+@pytest.mark.parametrize("selector", ["bad..sel", "x" * 64])
+def test_selector_that_cannot_be_a_dns_name_is_a_finding(resolver: Resolver, selector: str) -> None:
+    """A typo in the configured selector is reported, never a crash of the run."""
+    result = run(resolver, "healthy.test", Config(selectors=(selector, "s1")))
+    assert result.status is Status.FAIL
+    assert result.codes() == {"dkim.selector_invalid"}
+    assert result.observations["dkim.s1.present"] is True
+    assert resolver.queries_sent == 1
