@@ -14,6 +14,7 @@ bad term, so the rest of the record is still shown and counted.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import re
 
@@ -143,8 +144,13 @@ def looks_like_spf(text: str) -> bool:
     return text[:6].lower() == "v=spf1" and not is_spf_record(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_record(text: str) -> SpfRecord:
-    """Parse a selected record (`is_spf_record(text)` must hold) term by term."""
+    """Parse a selected record (`is_spf_record(text)` must hold) term by term.
+
+    Memoised by text: parsing is pure and the result immutable, and the records of shared
+    ESP include chains are parsed once per process instead of once per customer domain.
+    """
     if not is_spf_record(text):
         raise ValueError("not an SPF record: it must begin with 'v=spf1' and a space")
     terms: list[Term] = []

@@ -243,11 +243,16 @@ def _set_target(tn: TermNode, domain: str) -> None:
 
 
 def _resolve_all(pending: list[TermNode], resolver: Any, pool: Executor) -> None:
-    """Ask every term's question of one level at once (one round trip per tree level)."""
-    if len(pending) == 1:
-        _resolve(pending[0], resolver)
-    elif pending:
-        list(pool.map(lambda tn: _resolve(tn, resolver), pending))
+    """Ask every term's question of one level at once (one round trip per tree level).
+
+    The calling thread asks the first question itself; only the others go to the pool.
+    """
+    if not pending:
+        return
+    futures = [pool.submit(_resolve, tn, resolver) for tn in pending[1:]]
+    _resolve(pending[0], resolver)
+    for future in futures:
+        future.result()
 
 
 def _resolve(tn: TermNode, resolver: Any) -> None:
