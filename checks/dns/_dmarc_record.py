@@ -15,6 +15,7 @@ import re
 from checks.dns import _checkdmarc
 from checks.dns._checkdmarc import RecordRejected, ReportUri
 from checks.dns._taglist import Tag, TagListError, split_tags
+from checks.dns.resolver import to_alabel
 
 __all__ = [
     "POLICY_RANK",
@@ -111,13 +112,26 @@ def _fo(value: str) -> str:
     return ":".join(options)
 
 
+def _valid_host(host: str) -> bool:
+    """A destination host that can be asked about: labels of 1-63 octets, 253 in all."""
+    try:
+        alabel = to_alabel(host)
+    except (UnicodeError, ValueError):
+        return False
+    labels = alabel.split(".")
+    return len(alabel) <= 253 and all(0 < len(label) <= 63 for label in labels)
+
+
 def _uris(tag: str, value: str) -> tuple[ReportUri, ...]:
     uris = []
     for part in value.split(","):
         try:
-            uris.append(_checkdmarc.parse_report_uri(tag, part))
+            uri = _checkdmarc.parse_report_uri(tag, part)
         except RecordRejected as exc:
             raise _bad(tag, exc.value, "invalid_value", "not a valid report URI") from None
+        if uri.host and not _valid_host(uri.host):
+            raise _bad(tag, part.strip(), "invalid_value", "the destination host is not a name")
+        uris.append(uri)
     return tuple(uris)
 
 

@@ -98,6 +98,7 @@ def test_report_uris_keep_size_but_normalise_without_it() -> None:
         ("v=DMARC1; p=reject; ri=soon", "ri", "soon", "invalid_value"),
         ("v=DMARC1; p=reject; rua=dmarc@x.test", "rua", "dmarc@x.test", "invalid_value"),
         ("v=DMARC1; p=reject; rua=", "rua", "", "invalid_value"),
+        ("v=DMARC1; p=reject; rua=mailto:d@x..test", "rua", "mailto:d@x..test", "invalid_value"),
         ("v=DMARC1; p=reject; p=none", "p", "none", "duplicate_tag"),
         ("v=DMARC1; p=reject; junk", "junk", "", "not_a_tag"),
         ("p=reject; v=DMARC1", "p", "reject", "version_not_first"),
