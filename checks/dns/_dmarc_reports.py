@@ -18,7 +18,7 @@ from checks.dns import _checkdmarc
 from checks.dns._checkdmarc import ReportUri
 from checks.dns._dmarc_discovery import organizational_domain
 from checks.dns._lookup import answer_evidence, chase
-from checks.dns.resolver import DnsUnavailable, Resolver
+from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel
 
 __all__ = ["Destination", "check_destinations"]
 
@@ -42,7 +42,7 @@ def _external_hosts(
     org = organizational_domain(policy_domain)
     hosts: dict[str, tuple[str, str]] = {}
     for tag, uri in uris:
-        host = uri.host
+        host = to_alabel(uri.host) if uri.host else ""
         if host and host not in hosts and organizational_domain(host) != org:
             hosts[host] = (tag, uri.normalised)
     return hosts
