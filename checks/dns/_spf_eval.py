@@ -266,6 +266,14 @@ class Evaluator:
     # -- DNS and macros -----------------------------------------------------------------
 
     def _ask(self, name: str, rdtype: str, void_counts: bool = False) -> Answer:
+        """One query; DNS failure is temperror (§4.4), a void may be one too many (§4.6.4).
+
+        A name no query can carry (an expansion with an empty or overlong label) matches
+        nothing and is not asked, as receivers do (§4.3, §4.8).
+        """
+        if not valid_domain(name):
+            self.trace.append(f"{rdtype} {name!r}: not a valid domain name, not asked")
+            return Answer(name, rdtype, ())
         try:
             answer: Answer = self.resolver.query(name, rdtype)
         except DnsUnavailable as exc:

@@ -313,7 +313,10 @@ def explain_ip(
         ValueError: `ip` is not an IP address.
     """
     address = ipaddress.ip_address(ip.strip())
-    name = to_alabel(domain)
+    try:
+        name = to_alabel(domain)
+    except idna.IDNAError:
+        name = domain  # not a valid name: check_host() gives 'none' (§4.3)
     return explain(
         name,
         address,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from checks.base import CheckContext
+from checks.dns._spf_grammar import parse_record
+from checks.dns._spf_report import tree_findings
+from checks.dns._spf_tree import walk
 from checks.dns.resolver import Resolver
 from checks.dns.spf import Config, SpfCheck
 from checks.result import CheckResult, Status
@@ -190,6 +194,7 @@ CASES: list[tuple[str, Config, Status, set[str], dict[str, Any]]] = [
         {"spf.lookups": 1, "spf.void_lookups": 1},
     ),
     (f"loop-a.{B}", Config(), Status.FAIL, {"spf.loop"}, {"spf.lookups": 2}),
+    (f"selfloop.{B}", Config(), Status.FAIL, {"spf.loop"}, {"spf.lookups": 1, "spf.all": "none"}),
     (
         f"diamond.{B}",
         Config(),
@@ -465,3 +470,14 @@ def test_dns_failure_deep_in_the_tree_withholds_tree_observations(resolver: Reso
     assert finding.details["type"] == "TXT"
     assert set(result.observations) == {"spf.present", "spf.ip4", "spf.ip6"}
     assert "refused" in result.evidence["tree"]["terms"][1]["dns_error"]
+
+
+def test_walk_beyond_its_bounds_is_truncated_and_says_so(resolver: Resolver) -> None:
+    """A pathological tree must stop somewhere, and the user must know counts are partial."""
+    record = parse_record(resolver.txt(f"over.{L}").records[0])
+    with ThreadPoolExecutor(2) as pool:
+        tree = walk(f"over.{L}", record, (), resolver, pool, max_depth=2)
+    assert tree.truncated
+    assert tree.lookups == 12  # of 13: the esp-chain record at depth 3 is not read
+    codes = {f.code for f in tree_findings(tree, max_lookups=10, max_voids=2)}
+    assert codes == {"spf.tree_truncated", "spf.too_many_lookups"}

@@ -172,6 +172,13 @@ def test_ptr_dns_error_makes_ptr_not_match_and_evaluation_continue(resolver: Res
     assert explained["matched"].startswith("ip4:192.0.2.0/24")
 
 
+def test_macro_expanding_to_an_invalid_name_matches_nothing(resolver: Resolver) -> None:
+    """A sender 'a..b@' gives %{l} an empty label: no query, no crash, no match (§4.8)."""
+    explained = explain_ip(f"badexpand.{B}", "192.0.2.1", resolver, sender="a..b@example.test")
+    assert explained["result"] == "pass"
+    assert explained["matched"].startswith("ip4:192.0.2.0/24")
+
+
 def test_invalid_ip_is_a_clear_error() -> None:
     """Callers pass relay IPs parsed from headers; junk must fail loudly, not evaluate."""
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
