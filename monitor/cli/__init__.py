@@ -44,3 +44,6 @@ cli.add_command(baseline)
 cli.add_command(config)
 cli.add_command(db)
 cli.add_command(alerts)
+from monitor.cli.inspect import inspect_command  # noqa: E402
+
+cli.add_command(inspect_command)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.canary.inspect import OBSERVATION_KEYS, Expectations, TrustPolicy, inspect_message
+from checks.canary.inspect import (
+    OBSERVATION_KEYS,
+    Expectations,
+    Inspection,
+    TrustPolicy,
+    inspect_message,
+)
 from checks.result import Severity
 
 MESSAGES = Path(__file__).parents[2] / "corpus" / "authresults" / "messages"
@@ -15,7 +21,7 @@ MX = TrustPolicy(("mx.example.net",))
 EXPECT = Expectations(from_domain="example.com", dkim_selectors=("s1", "s1e"))
 
 
-def _inspect(name: str, policy: TrustPolicy = MX, expect: Expectations = EXPECT):  # type: ignore[no-untyped-def]
+def _inspect(name: str, policy: TrustPolicy = MX, expect: Expectations = EXPECT) -> Inspection:
     return inspect_message((MESSAGES / f"{name}.eml").read_bytes(), policy, expect)
 
 
