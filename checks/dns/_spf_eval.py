@@ -7,7 +7,7 @@ real IP. Only here are macros expanded.
 
 Errors unwind as exceptions, because `include` and `redirect` pass temperror and permerror
 through unchanged (§5.2, §6.1):
-    _SpfError
+    SpfError
       ├── PermError   the domain's SPF is broken for every client
       └── TempError   DNS could not answer; a receiver would try again later
 """
@@ -25,24 +25,24 @@ from checks.dns._spf_macro import Macro, Token, expand, parse_macro_string, trun
 from checks.dns._spf_tree import MAX_MX_HOSTS, valid_domain
 from checks.dns.resolver import Answer, DnsUnavailable, to_alabel, to_ulabel
 
-__all__ = ["Evaluator", "Outcome", "PermError", "TempError", "explain"]
+__all__ = ["Evaluator", "Match", "Outcome", "PermError", "SpfError", "TempError"]
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 RESULTS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
 MAX_PTR_NAMES = 10
 
 
-class _SpfError(Exception):
+class SpfError(Exception):
     """An error result that ends the whole evaluation."""
 
     result = ""
 
 
-class PermError(_SpfError):
+class PermError(SpfError):
     result = "permerror"
 
 
-class TempError(_SpfError):
+class TempError(SpfError):
     result = "temperror"
 
 
@@ -348,85 +348,5 @@ class Evaluator:
                 return None
             tokens = parse_macro_string(answer.records[0], allow_exp_letters=True, allow_space=True)
             return self.expand(tokens, domain)
-        except (DnsUnavailable, ValueError, _SpfError):
+        except (DnsUnavailable, ValueError, SpfError):
             return None
-
-
-def explain(
-    domain: str,
-    ip: IP,
-    resolver: Any,
-    *,
-    sender: str,
-    helo: str,
-    max_lookups: int = 10,
-    max_void_lookups: int = 2,
-) -> dict[str, Any]:
-    """Run check_host() for `ip` at A-label `domain` and put the outcome into words."""
-    evaluator = Evaluator(
-        ip, sender, helo, resolver, max_lookups=max_lookups, max_void_lookups=max_void_lookups
-    )
-    shown = to_ulabel(domain)
-    base: dict[str, Any] = {"domain": shown, "ip": str(ip), "sender": evaluator.sender}
-    try:
-        outcome = evaluator.check_host(domain)
-    except _SpfError as exc:
-        if isinstance(exc, PermError):
-            text = f"SPF of {shown} is broken for every sender (permerror): {exc}."
-        else:
-            text = f"SPF of {shown} could not be evaluated (temperror): {exc}."
-        return (
-            base
-            | _counters(evaluator)
-            | {
-                "result": exc.result,
-                "matched": None,
-                "explanation": text,
-            }
-        )
-    text = _outcome_text(outcome, str(evaluator.ip), shown)
-    if outcome.result == "fail":
-        # The exp= of the record that decided applies (a redirect target's own, §6.1).
-        published = evaluator.explanation_text(outcome.domain, outcome.record)
-        if published:
-            text += f" The domain's own explanation (exp=): {published}"
-    return (
-        base
-        | _counters(evaluator)
-        | {
-            "result": outcome.result,
-            "matched": outcome.match.describe() if outcome.match else None,
-            "explanation": text,
-        }
-    )
-
-
-def _counters(evaluator: Evaluator) -> dict[str, Any]:
-    return {
-        "lookups": evaluator.lookups,
-        "void_lookups": evaluator.voids,
-        "trace": list(evaluator.trace),
-    }
-
-
-def _outcome_text(outcome: Outcome, ip: str, shown: str) -> str:
-    if outcome.result == "none":
-        return f"{shown} publishes no SPF record, so receivers get 'none' for {ip}."
-    match = outcome.match
-    if outcome.result == "pass" and match is not None:
-        inside = f" (inside it: {match.inner.innermost()})" if match.inner else ""
-        return (
-            f"{ip} is authorised for {shown}: it matched '{match.term.text}' "
-            f"in the record of {to_ulabel(match.domain)}{inside}."
-        )
-    if match is not None:
-        head = (
-            f"{ip} gets {outcome.result} from {shown}: it matched '{match.term.text}' "
-            f"in the record of {to_ulabel(match.domain)}."
-        )
-    else:
-        head = f"{ip} gets neutral from {shown}: nothing matched and there is no 'all' (§4.7)."
-    if outcome.skipped_pass:
-        need = ", ".join(outcome.skipped_pass)
-        return f"{head} To pass it would have to match one of: {need}."
-    return f"{head} No mechanism before it authorises any address."

@@ -24,7 +24,7 @@ from typing import Any
 import idna
 
 from checks.base import CheckContext
-from checks.dns._spf_eval import explain
+from checks.dns._spf_explain import explain
 from checks.dns._spf_grammar import is_spf_record, looks_like_spf, parse_record
 from checks.dns._spf_report import (
     Expectations,
