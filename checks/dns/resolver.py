@@ -224,6 +224,12 @@ class Resolver:
             value = self._query_with_retries(*key)
         except DnsUnavailable as exc:
             value = exc
+        except BaseException:
+            # A name dnspython cannot even encode (empty label, too long): nothing to cache,
+            # but waiters must be released or they would block forever.
+            with self._lock:
+                self._inflight.pop(key).set()
+            raise
         with self._lock:
             ttl = 30.0 if isinstance(value, DnsUnavailable) else max(value.ttl, 1)
             self._cache[key] = (time.monotonic() + ttl, value)
@@ -236,7 +242,7 @@ class Resolver:
         retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(self.retries + 1),
-            wait=wait_exponential_jitter(initial=self.backoff, max=2.0, jitter=self.backoff),
+            wait=wait_exponential_jitter(multiplier=self.backoff, max=2.0, jitter=self.backoff),
             reraise=False,
         )
         try:
@@ -287,9 +293,9 @@ def _negative_ttl(exc: dns.resolver.NXDOMAIN) -> int:
 def _answer_from(name: str, rdtype: str, result: dns.resolver.Answer) -> Answer:
     response = result.response
     chain = [name]
-    for rrset in response.answer:
-        if rrset.rdtype == dns.rdatatype.CNAME:
-            chain.append(str(rrset[0].target).rstrip(".").lower())
+    for cname in response.answer:
+        if cname.rdtype == dns.rdatatype.CNAME:
+            chain.append(str(cname[0].target).rstrip(".").lower())
     records: list[str] = []
     strings: list[tuple[str, ...]] = []
     ttl = 300
