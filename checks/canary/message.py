@@ -170,6 +170,25 @@ def new_canary(
     unsubscribe, one_click = (
         _unsubscribe_header(list_unsubscribe, token) if list_unsubscribe else (None, False)
     )
+    text, body_html = _bodies(environment, token, now, release)
+    return CanaryMessage(
+        token=token,
+        environment=environment,
+        from_addr=from_addr,
+        to_addr=to_addr,
+        subject=f"senderwatch canary {environment} {token}",
+        message_id=f"<{token}@{domain}>",
+        date=now,
+        text=text,
+        html=body_html,
+        release=release,
+        list_unsubscribe=unsubscribe,
+        one_click=one_click,
+    )
+
+
+def _bodies(environment: str, token: str, now: dt.datetime, release: str | None) -> tuple[str, str]:
+    """The text and HTML bodies (HTML-escaped: environment and release come from config)."""
     release_line = f"Release: {release}\n" if release else ""
     text = (
         f"senderwatch canary for environment {environment}.\n"
@@ -186,17 +205,4 @@ def new_canary(
         "(SPF, DKIM, DMARC). It is deleted automatically once inspected.</p>"
         "</body></html>"
     )
-    return CanaryMessage(
-        token=token,
-        environment=environment,
-        from_addr=from_addr,
-        to_addr=to_addr,
-        subject=f"senderwatch canary {environment} {token}",
-        message_id=f"<{token}@{domain}>",
-        date=now,
-        text=text,
-        html=body_html,
-        release=release,
-        list_unsubscribe=unsubscribe,
-        one_click=one_click,
-    )
+    return text, body_html
