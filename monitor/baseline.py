@@ -87,10 +87,7 @@ def approval(result: CheckResult, *, by: str, reason: str) -> NewBaseline:
     """
     if result.status is Status.ERROR:
         raise ValueError("an ERROR result measured nothing and cannot become a baseline")
-    if not reason.strip():
-        raise ValueError("a reason is required to approve a baseline")
-    if not by.strip():
-        raise ValueError("the approver's name is required")
+    _require_who_and_why(by, reason)
     return NewBaseline(
         observations=dict(result.observations),
         approved_by=by.strip(),
@@ -121,6 +118,13 @@ def record_evaluation(
     return None, drifts
 
 
+def _require_who_and_why(by: str, reason: str) -> None:
+    if not reason.strip():
+        raise ValueError("a reason is required to approve a baseline")
+    if not by.strip():
+        raise ValueError("the approver's name is required")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Approval:
     """One approved key: the new baseline, the one it replaced and the drift it accepted."""
@@ -138,6 +142,7 @@ def approve_latest(
     Raises:
         ValueError: the reason or approver is empty.
     """
+    _require_who_and_why(by, reason)
     baselines = BaselineRepository(session)
     drifts = DriftRepository(session)
     open_drift: dict[int, list[StoredDrift]] = {}
