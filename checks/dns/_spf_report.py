@@ -12,6 +12,8 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+import idna
+
 from checks.dns._spf_tree import (
     IGNORED_AFTER_ALL,
     REDIRECT_IGNORED,
@@ -322,7 +324,15 @@ class Expectations:
             except ValueError:
                 net = None
             parsed.append((str(net) if net else text, net))
-        return cls(tuple(to_alabel(i) for i in includes), tuple(parsed))
+        return cls(tuple(_include_key(i) for i in includes), tuple(parsed))
+
+
+def _include_key(name: str) -> str:
+    """A-label form of a configured include; a name IDNA rejects is kept (and never found)."""
+    try:
+        return to_alabel(name)
+    except idna.IDNAError:
+        return name.strip().rstrip(".").lower()
 
 
 def expected_findings(

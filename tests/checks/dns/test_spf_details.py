@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -183,3 +184,18 @@ def test_walk_beyond_its_bounds_is_truncated_and_says_so(resolver: Resolver) -> 
     assert tree.lookups == 12  # of 13: the esp-chain record at depth 3 is not read
     codes = {f.code for f in tree_findings(tree, max_lookups=10, max_voids=2)}
     assert codes == {"spf.tree_truncated", "spf.too_many_lookups"}
+
+
+def test_invalid_expected_include_is_reported_not_raised(resolver: Resolver) -> None:
+    """A name IDNA rejects in configuration is a missing include, never a crash."""
+    result = run(resolver, f"healthy.{B}", Config(expected_includes=("ü-.test",)))
+    assert result.codes() == {"spf.expected_include_missing"}
+
+
+@pytest.mark.parametrize(
+    "domain", [f"healthy.{B}", f"over.{L}", f"syntax.{B}", f"two.{B}", f"lame.{B}", f"macro.{B}"]
+)
+def test_results_serialise_to_json(resolver: Resolver, domain: str) -> None:
+    """`senderwatch check --format json` and storage need plain data, tree included."""
+    document = json.loads(json.dumps(run(resolver, domain).to_dict()))
+    assert document["check"] == "spf"
