@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
+from checks.dns._spf_eval import Evaluator
 from checks.dns.resolver import Resolver
 from checks.dns.spf import explain_ip
 from tests.support.bad_dns import ServfailDns
@@ -183,3 +186,58 @@ def test_invalid_ip_is_a_clear_error() -> None:
     """Callers pass relay IPs parsed from headers; junk must fail loudly, not evaluate."""
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
         explain_ip(f"healthy.{B}", "not-an-ip", Resolver(["127.0.0.1:9"]))
+
+
+@pytest.mark.parametrize(
+    ("ip", "sender", "helo", "expected"),
+    [
+        (
+            "192.0.2.3",
+            "strong-bad@email.example.com",
+            "mx.example.org",
+            {
+                "s": "strong-bad@email.example.com",
+                "l": "strong-bad",
+                "o": "email.example.com",
+                "i": "192.0.2.3",
+                "v": "in-addr",
+                "h": "mx.example.org",
+                "c": "192.0.2.3",
+            },
+        ),
+        (
+            "2001:db8::cb01",
+            "",
+            "mx.example.org",
+            {
+                "s": "postmaster@mx.example.org",
+                "l": "postmaster",
+                "o": "mx.example.org",
+                "i": "2.0.0.1.0.d.b.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.b.0.1",
+                "v": "ip6",
+                "c": "2001:db8::cb01",
+            },
+        ),
+        (
+            "::ffff:192.0.2.3",
+            "example.test",
+            "mx.example.org",
+            {
+                "s": "postmaster@example.test",
+                "l": "postmaster",
+                "o": "example.test",
+                "i": "192.0.2.3",
+                "v": "in-addr",
+            },
+        ),
+    ],
+)
+def test_macro_values_follow_section_7_2(
+    ip: str, sender: str, helo: str, expected: dict[str, str]
+) -> None:
+    """%{i} of IPv6 is dotted nibbles (RFC 7208 §7.4's example); a null path uses the HELO."""
+    evaluator = Evaluator(ipaddress.ip_address(ip), sender, helo, resolver=None)
+    values = evaluator.macro_values("example.test")
+    assert {k: values[k] for k in expected} == expected
+    assert values["d"] == "example.test"
+    assert values["p"] == "unknown"  # never looked up unless a macro asks for %{p}
