@@ -8,6 +8,7 @@ import pytest
 
 from checks.result import Severity, Status
 from monitor.drift import RULES, Direction, Drift, detect_drift, rule_for
+from tests.monitor._docs import drift_doc_text
 from tests.monitor._fakes import make_result, timeout_finding
 
 W, S, C = Direction.WEAKENED, Direction.STRENGTHENED, Direction.CHANGED
@@ -88,6 +89,13 @@ def test_every_rule_in_the_table_is_exercised() -> None:
     """A rule added to the table without a test case here is caught."""
     tested = {rule_for(key).pattern for key, *_ in CASES}
     assert {rule.pattern for rule in RULES} <= tested
+
+
+def test_every_rule_is_documented_in_docs_drift_md() -> None:
+    """Operators read the rules in docs/drift.md; a rule missing there is a silent policy."""
+    text = drift_doc_text()
+    missing = [rule.pattern for rule in RULES if f"`{rule.pattern}`" not in text]
+    assert missing == []
 
 
 def test_a_key_only_in_the_result_is_added_and_only_in_the_baseline_removed() -> None:

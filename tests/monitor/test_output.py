@@ -20,6 +20,7 @@ from monitor.output import (
     to_json,
 )
 from monitor.storage import Baseline, RunRecord, StoredDrift, StoredResult
+from tests.monitor._docs import assert_valid_check_document, check_document_schema
 from tests.monitor._fakes import T0, make_result, timeout_finding
 
 POLICY_NONE = Finding("dmarc.policy_none", Severity.CRITICAL, "DMARC policy is none")
@@ -74,6 +75,17 @@ def test_json_document_has_the_documented_shape() -> None:
         "check": "dmarc", "subject": "a.test", "environment": None, "key": "dmarc.p",
         "before": "reject", "after": "none", "direction": "weakened", "severity": "critical",
     }  # fmt: skip
+
+
+def test_json_document_matches_the_documented_json_schema() -> None:
+    """docs/json-schema.md is the contract; the schema's required keys are exactly ours."""
+    doc = json.loads(to_json(outcome_document(_outcome())))
+    assert_valid_check_document(doc)
+    schema = check_document_schema()
+    assert schema["required"] == list(doc)
+    assert schema["$defs"]["result"]["required"] == list(doc["results"][0])
+    assert schema["$defs"]["drift"]["required"] == list(doc["drifts"][0])
+    assert schema["$defs"]["finding"]["required"] == list(doc["results"][1]["findings"][0])
 
 
 def test_text_table_lists_results_findings_drift_and_verdict() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from monitor.storage import BaselineRepository, DriftRepository, ResultRepository, open_database
 from tests.conftest import EditableDns
+from tests.monitor._docs import assert_valid_check_document
 from tests.monitor.cli.conftest import Invoke, WriteConfig
 from tests.support.bad_dns import BlackholeDns
 
@@ -27,6 +28,7 @@ def test_a_sound_domain_passes_and_becomes_the_baseline(
     result = invoke("check", "--config", config, "--format", "json")
     assert result.exit_code == 0, result.output
     doc = _json(result.stdout)
+    assert_valid_check_document(doc)
     assert (doc["version"], doc["status"], doc["drifts"]) == (1, "pass", [])
     assert [(r["check"], r["subject"], r["status"]) for r in doc["results"]] == [
         ("spf", "core-drift.test", "pass"),
@@ -56,6 +58,7 @@ def test_weakened_dmarc_policy_is_critical_drift_until_approved(
     weakened = invoke("check", "--config", config, "--format", "json")
     assert weakened.exit_code == 1, weakened.output
     doc = _json(weakened.stdout)
+    assert_valid_check_document(doc)
     assert doc["status"] == "fail"
     # sp and np follow p when the record does not set them (RFC 7489 §6.3, RFC 9989).
     assert [d["key"] for d in doc["drifts"]] == ["dmarc.np", "dmarc.p", "dmarc.sp"]
