@@ -15,7 +15,8 @@ DomainName = Annotated[str, AfterValidator(validate_domain_name)]
 IpNetwork = Annotated[str, AfterValidator(validate_ip_network)]
 DmarcPolicy = Literal["none", "quarantine", "reject"]
 DkimKeyType = Literal["rsa", "ed25519"]
-DNS_CHECKS = ("spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt")
+DnsCheckName = Literal["spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt"]
+DNS_CHECKS: tuple[DnsCheckName, ...] = ("spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt")
 
 
 class DatabaseSettings(Section):
@@ -76,7 +77,7 @@ class DomainExpect(Section):
 class DomainSettings(Section):
     name: DomainName
     dkim_selectors: tuple[str, ...] = ()
-    checks: tuple[Literal["spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt"], ...] = DNS_CHECKS
+    checks: tuple[DnsCheckName, ...] = DNS_CHECKS
     expect: DomainExpect = DomainExpect()
 
     @field_validator("dkim_selectors")
