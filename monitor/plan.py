@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checks.registry import CHECKS
 from monitor.config import Settings
 from monitor.config.core import DomainSettings
 
@@ -130,6 +131,4 @@ def _targets(
 
 def default_registry() -> Mapping[str, type]:
     """The checks registry (`checks.registry.CHECKS`)."""
-    from checks.registry import CHECKS  # type: ignore[import-not-found,unused-ignore]
-
-    return CHECKS  # type: ignore[no-any-return,unused-ignore]
+    return CHECKS
