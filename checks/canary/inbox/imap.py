@@ -9,8 +9,15 @@ Waiting (`wait_for`):
     1. NOOP + SEARCH for the token (header `X-Senderwatch-Canary`, then the subject).
     2. Found: FETCH BODY.PEEK[] (does not set \\Seen) and INTERNALDATE; return the oldest.
     3. Not found: if the server advertises IDLE (and the config allows it), IDLE until any
-       untagged response or `idle_refresh` seconds, then DONE and go to 1; otherwise sleep
+       untagged response or the round's limit, then DONE and go to 1; otherwise sleep
        `poll_interval` and go to 1. Stop at the deadline with None.
+
+Why IDLE rounds alternate short and long: a message stored between our SEARCH and the start of
+IDLE is never announced (the server's change notification starts with IDLE), and Dovecot's
+Maildir sync treats a directory changed within the same second as unchanged until its next
+sync. So the first IDLE round after each search lasts only `idle_recheck` (2 s) before
+searching again; the next one lasts up to `idle_refresh` (60 s). A canary that slips into the
+window is found within seconds instead of a minute, at the cost of one extra SEARCH.
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ class ImapInboxConfig:
     idle: bool = True
     poll_interval: float = 5.0
     idle_refresh: float = 60.0
+    idle_recheck: float = 2.0
     timeout: float = 30.0
     verify_certificate: bool = True
     ca_file: str | None = None
@@ -136,6 +144,7 @@ class ImapInbox:
         """Search, then IDLE (or poll) until the canary arrives or `timeout` passes."""
         interval = poll_interval if poll_interval is not None else self.config.poll_interval
         deadline = self._monotonic() + timeout
+        recheck = True
         while True:
             found = self.find(token, since)
             if found:
@@ -144,7 +153,9 @@ class ImapInbox:
             if remaining <= 0:
                 return None
             if self.supports_idle:
-                self._idle(min(remaining, self.config.idle_refresh))
+                limit = self.config.idle_recheck if recheck else self.config.idle_refresh
+                news = self._idle(min(remaining, limit))
+                recheck = news or not recheck  # after news or a long round: short again
             else:
                 self._sleep(min(remaining, interval))
 
@@ -205,18 +216,19 @@ class ImapInbox:
         except IMAPClientError as exc:
             raise InboxError("delete", _server_text(exc)) from None
 
-    def _idle(self, seconds: float) -> None:
-        """One IDLE round; returns on any server news or after `seconds`."""
+    def _idle(self, seconds: float) -> bool:
+        """One IDLE round; True when the server reported anything within `seconds`."""
 
-        def run(client: IMAPClient) -> None:
+        def run(client: IMAPClient) -> bool:
             client.idle()
             try:
                 responses = client.idle_check(timeout=seconds)
             finally:
                 client.idle_done()
             self.log.append(f"idle {seconds:.1f}s: {len(responses)} responses")
+            return bool(responses)
 
-        self._with_client(run)
+        return self._with_client(run)
 
     # -- connection ------------------------------------------------------------------------
     def _with_client(self, op: Callable[[IMAPClient], T]) -> T:

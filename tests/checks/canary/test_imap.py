@@ -11,7 +11,7 @@ from pathlib import Path
 import imapclient
 import pytest
 
-from checks.canary.inbox import ImapInbox, ImapInboxConfig, InboxError
+from checks.canary.inbox import ImapInbox, ImapInboxConfig, InboxError, RawMessage
 from checks.canary.message import CanaryMessage, new_canary
 from tests.support.dovecot import DovecotServer
 from tests.support.smtp_server import closed_port
@@ -239,3 +239,28 @@ def test_maildir_folder_layout_is_shared_with_dovecot(dovecot: DovecotServer) ->
     path = dovecot.deliver(USER, canary().to_bytes())
     assert Path(path).parent.name == "new"
     assert Path(path).parent.parent == dovecot.maildir(USER)
+
+
+class _DeliverAfterFirstSearch(ImapInbox):
+    """Stores the canary right after the first search: the window before IDLE starts."""
+
+    def __init__(self, config: ImapInboxConfig, server: DovecotServer, raw: bytes) -> None:
+        super().__init__(config)
+        self._server, self._raw, self._delivered = server, raw, False
+
+    def find(self, token: str, since: dt.datetime) -> list[RawMessage]:
+        found = super().find(token, since)
+        if not self._delivered:
+            self._delivered = True
+            self._server.deliver(USER, self._raw)
+        return found
+
+
+def test_canary_stored_between_search_and_idle_is_still_found(dovecot: DovecotServer) -> None:
+    """A message stored just before IDLE starts is never announced; the recheck round finds it."""
+    msg = canary()
+    cfg = config(dovecot, idle_refresh=600.0, idle_recheck=0.5)
+    with _DeliverAfterFirstSearch(cfg, dovecot, msg.to_bytes()) as inbox:
+        found = inbox.wait_for(msg.token, SINCE, timeout=30)
+    assert found is not None
+    assert any(line.startswith("idle 0.5s") for line in inbox.log)
