@@ -33,7 +33,7 @@ from checks.canary.authresults.evaluate import (
     evaluate,
 )
 from checks.canary.authresults.findings import findings_for
-from checks.canary.authresults.received import ReceivingHop, find_receiving_hop
+from checks.canary.authresults.received import ReceivingHop
 from checks.canary.authresults.signatures import parse_dkim_signature
 from checks.canary.authresults.trust import TrustDecision, TrustPolicy, decide_trust
 from checks.result import Finding, Scalar
@@ -130,8 +130,7 @@ def inspect_message(raw: bytes, policy: TrustPolicy, expect: Expectations) -> In
     author = author_domain([v for n, v in fields if n.lower() == "from"])
     signatures = [parse_dkim_signature(v) for n, v in fields if n.lower() == "dkim-signature"]
     evaluation = evaluate(decision, author, signatures, expect)
-    received = [v for n, v in fields if n.lower() == "received"]
-    hop = find_receiving_hop(received, policy.receiver_names)
+    hop = decision.receiving_hop
     findings = tuple(findings_for(evaluation, decision, hop, expect))
     return Inspection(
         ok=evaluation.ok and bool(decision.trusted),

@@ -14,6 +14,10 @@ can every relay on the way. A header is believed only when all of these hold:
    method of spf/dkim/dmarc both report, and at least one copy must share a method.
    Lower id-less headers are never believed.
 
+4. A receiver that writes its results above its own border Received header (Postfix with
+   milters) is judged by those alone: a header with its id below that Received arrived with
+   the message. Receivers that write below their Received (Gmail) fall to the merge rules.
+
 Merging (§7.3: receivers prepend, so the receiver's own header is above anything that
 arrived with the message; a forged header claiming the trusted id sits lower):
 - Believed headers are read topmost first and merged, so receivers that write one header per
@@ -38,6 +42,7 @@ from checks.canary.authresults.parse import (
     parse_authentication_results,
 )
 from checks.canary.authresults.provider_results import normalise
+from checks.canary.authresults.received import ReceivingHop, find_receiving_hop
 from checks.canary.authresults.signatures import dkim_identity, same_signature
 
 __all__ = [
@@ -131,6 +136,7 @@ class TrustDecision:
         shadowed: lower results dropped by the merge rule, with the reason.
         arc: ARC-Authentication-Results headers (reported, never deciding).
         corroborators: Microsoft's copies examined by the microsoft365 rule.
+        receiving_hop: the receiver's border Received hop (see `received`), if found.
     """
 
     trusted: tuple[TrustedHeader, ...]
@@ -139,6 +145,7 @@ class TrustDecision:
     shadowed: tuple[tuple[SourcedResult, str], ...] = ()
     arc: tuple[HeaderRef, ...] = ()
     corroborators: tuple[HeaderRef, ...] = ()
+    receiving_hop: ReceivingHop | None = None
 
     def first(self, method: str) -> SourcedResult | None:
         found = self.results.get(method)
@@ -156,15 +163,22 @@ def decide_trust(fields: Sequence[tuple[str, str]], policy: TrustPolicy) -> Trus
     ars: list[HeaderRef] = []
     arcs: list[HeaderRef] = []
     xms: list[HeaderRef] = []
+    received: list[tuple[int, str]] = []
     for position, (name, value) in enumerate(fields):
         lname = name.lower()
-        if lname == _AR:
+        if lname == "received":
+            received.append((position, value))
+        elif lname == _AR:
             ars.append(HeaderRef(position, name, value, parse_authentication_results(value)))
         elif lname == _AAR:
             arcs.append(HeaderRef(position, name, value, parse_arc_authentication_results(value)))
         elif lname == _XMS:
             xms.append(HeaderRef(position, name, value, parse_authentication_results(value)))
+    hop = find_receiving_hop([v for _, v in received], policy.receiver_names)
+    border = received[hop.index][0] if hop and hop.matched_by == "receiver" else None
     trusted, ignored, corroborators = _classify(ars, arcs, xms, policy)
+    trusted, below = _drop_below_border(trusted, border)
+    ignored += below
     results, shadowed = _merge(trusted)
     return TrustDecision(
         trusted=tuple(trusted),
@@ -173,7 +187,33 @@ def decide_trust(fields: Sequence[tuple[str, str]], policy: TrustPolicy) -> Trus
         shadowed=tuple(shadowed),
         arc=tuple(arcs),
         corroborators=tuple(corroborators),
+        receiving_hop=hop,
     )
+
+
+def _drop_below_border(
+    trusted: list[TrustedHeader], border: int | None
+) -> tuple[list[TrustedHeader], list[IgnoredHeader]]:
+    """Rule 4: for receivers that write above their own Received, ignore what is below it.
+
+    Postfix with OpenDKIM/OpenDMARC/policyd-spf writes every result above its border
+    Received header; anything below that header was in the message before the receiver
+    took it. Gmail writes its result just below its Received, so the rule applies only
+    when at least one believed header sits above the border hop.
+    """
+    if border is None or not any(t.header.position < border for t in trusted):
+        return trusted, []
+    kept = [t for t in trusted if t.header.position < border]
+    dropped = [
+        IgnoredHeader(
+            t.header,
+            "below the receiver's own Received header, which it writes its results above: "
+            "the header arrived with the message",
+        )
+        for t in trusted
+        if t.header.position > border
+    ]
+    return kept, dropped
 
 
 def _classify(

@@ -44,7 +44,6 @@ def test_topmost_trusted_header_decides_and_lower_one_cannot_upgrade() -> None:
     """A sender-added header with the trusted id sits below the receiver's (§7.3)."""
     fields = [
         (AR, "mx.example.net; spf=fail smtp.mailfrom=example.com; dmarc=fail"),
-        ("Received", "from a by mx.example.net; Sat, 28 Nov 2026 01:00:00 +0000"),
         (AR, "mx.example.net; spf=pass smtp.mailfrom=example.com; dmarc=pass"),
     ]
     decision = decide_trust(fields, MX)
@@ -52,6 +51,30 @@ def test_topmost_trusted_header_decides_and_lower_one_cannot_upgrade() -> None:
     assert decision.first("dmarc").result.result == "fail"  # type: ignore[union-attr]
     assert len(decision.shadowed) == 2
     assert "decides" in decision.shadowed[0][1]
+
+
+def test_header_below_a_receiver_that_writes_above_its_received_is_ignored() -> None:
+    """Postfix + milters write above their border Received; below it is the sender's part."""
+    fields = [
+        (AR, "mx.example.net; spf=fail smtp.mailfrom=example.com"),
+        ("Received", "from a.example.com (a.example.com [192.0.2.1]) by mx.example.net; x"),
+        (AR, "mx.example.net; spf=pass smtp.mailfrom=example.com; dkim=pass header.d=e.com"),
+    ]
+    decision = decide_trust(fields, MX)
+    assert len(decision.trusted) == 1
+    assert "below the receiver's own Received header" in decision.ignored[0].reason
+    assert "dkim" not in decision.results
+
+
+def test_receiver_writing_below_its_received_is_still_believed() -> None:
+    """Gmail puts its header just below its Received; that must not drop it."""
+    fields = [
+        ("Received", "from a.example.com (a.example.com [192.0.2.1]) by mx.google.com; x"),
+        (AR, "mx.google.com; spf=pass smtp.mailfrom=example.com"),
+    ]
+    decision = decide_trust(fields, TrustPolicy(("mx.google.com",)))
+    assert len(decision.trusted) == 1
+    assert decision.receiving_hop is not None
 
 
 def test_several_headers_of_one_receiver_are_merged_per_method() -> None:
