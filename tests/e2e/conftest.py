@@ -10,11 +10,19 @@ the assertion alone.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import functools
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 import pytest
 
-from tests.support.mail_lab import MailLab
+from checks.base import CheckContext
+from checks.canary.inbox import ImapInboxConfig
+from checks.canary.inspect import TrustPolicy
+from checks.canary.roundtrip import CanaryConfig
+from checks.canary.senders import SmtpSendConfig
+from checks.dns.resolver import Resolver
+from tests.support.mail_lab import Endpoint, MailLab
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +55,52 @@ def pytest_runtest_makereport(
     lab = getattr(item, "funcargs", {}).get("mail_lab")
     if report.failed and isinstance(lab, MailLab):
         report.sections.append(("mail lab logs (tails)", lab.log_tail()))
+
+
+@pytest.fixture
+def lab_ctx(mail_lab: MailLab) -> CheckContext:
+    """A check context whose resolver asks the lab's DNS server (inside the namespace)."""
+    resolver = Resolver([f"{mail_lab.dns.host}:{mail_lab.dns.port}"], timeout=2.0, retries=1)
+    return CheckContext(resolver=resolver)
+
+
+def _canary_config(
+    lab: MailLab,
+    *,
+    relay: Endpoint | None = None,
+    mailbox: str = "canary",
+    to_addr: str | None = None,
+    password: str | None = None,
+    timeout: float = 20.0,
+    idle: bool = True,
+    **overrides: Any,
+) -> CanaryConfig:
+    """A canary config pointed at the lab: plain SMTP to `relay`, plain IMAP to Dovecot."""
+    relay = relay or lab.relay
+    box = lab.mailbox(mailbox)
+    values: dict[str, Any] = {
+        "from_addr": f"canary@{lab.sending_domain}",
+        "to_addr": to_addr or box.address,
+        "sender": SmtpSendConfig(host=relay.host, port=relay.port, security="none", timeout=5),
+        "inbox": ImapInboxConfig(
+            host=lab.imap.host,
+            port=lab.imap.port,
+            security="none",
+            username=box.username,
+            password=box.password if password is None else password,
+            idle=idle,
+            poll_interval=0.5,
+            timeout=5,
+        ),
+        "trust": TrustPolicy((lab.authserv_id,)),
+        "dkim_selectors": (lab.selector,),
+        "timeout": timeout,
+    }
+    values.update(overrides)
+    return CanaryConfig(**values)
+
+
+@pytest.fixture
+def make_config(mail_lab: MailLab) -> Callable[..., CanaryConfig]:
+    """Build a lab canary config; keyword overrides as in `_canary_config`."""
+    return functools.partial(_canary_config, mail_lab)

@@ -13,7 +13,12 @@ What runs (all inside a network namespace the lab creates, see mail_lab_netns.py
                     (SPF → Authentication-Results), OpenDKIM verifying (:8891) and OpenDMARC
                     (:8893), all stamping authserv-id mx.lab-inbox.test; delivery over LMTP
                     into Dovecot, which serves the mailboxes over IMAP :143 and IMAPS :993
-                    and answers SASL for the relay's submission ports (:12345)
+                    and answers SASL for the relay's submission ports (:12345).
+                    OpenDKIM also deletes incoming Authentication-Results that claim its
+                    authserv-id (RFC 8601 §5), as a compliant border does.
+    127.0.0.20:2525 a LAX border on the same receiver: SPF and OpenDMARC only, no OpenDKIM,
+                    so forged Authentication-Results survive (and fool OpenDMARC): the case
+                    RFC 8601 §7.1 warns about, for the trust tests
 
 Mail to blackhole@lab-inbox.test is accepted by the receiver and discarded (a canary that
 "never arrives"). The relay→receiver hop uses STARTTLS, so the receiver's Received header says
@@ -110,6 +115,7 @@ class MailLab:
     smtps = Endpoint(RELAY_IP, 465)
     shadow_relay = Endpoint(SHADOW_IP, 25)
     receiver = Endpoint(RECEIVER_IP, 25)
+    lax_receiver = Endpoint(RECEIVER_IP, 2525)
     imap = Endpoint(RECEIVER_IP, 143)
     imaps = Endpoint(RECEIVER_IP, 993)
     dns = Endpoint(DNS_IP, 53)
@@ -297,8 +303,9 @@ class MailLab:
         lines = []
         for name, box in self.mailboxes.items():
             home = self.workdir / "mail" / name
-            home.mkdir(parents=True)
-            os.chown(home, nobody, nogroup)
+            for sub in ("", "Maildir", "Maildir/cur", "Maildir/new", "Maildir/tmp"):
+                (home / sub).mkdir(parents=True, exist_ok=True)  # Maildir readers need it now
+                os.chown(home / sub, nobody, nogroup)
             lines.append(f"{box.address}:{{PLAIN}}{box.password}:{nobody}:{nogroup}::{home}::")
         relay_home = self.workdir / "mail" / "relay-sasl"
         lines.append(
@@ -388,7 +395,11 @@ class MailLab:
             "postfix-master.cf.j2",
             receiver / "master.cf",
             name="receiver",
-            listeners=[f"{RECEIVER_IP}:25 inet n - n - - smtpd"],
+            listeners=[
+                f"{RECEIVER_IP}:25 inet n - n - - smtpd",
+                # The lax border: no DKIM verifier, so nothing strips forged headers.
+                f"{RECEIVER_IP}:2525 inet n - n - - smtpd -o smtpd_milters=inet:{RECEIVER_IP}:8893",
+            ],
             services=[
                 "policyd-spf unix - n n - 0 spawn user=nobody "
                 f"argv=/usr/bin/policyd-spf {spf_conf}",
@@ -429,7 +440,8 @@ class MailLab:
             wait_for_port(RECEIVER_IP, 8893, deadline, "opendmarc", dmarc)
             for port in (143, 993, 24, SASL_PORT):
                 wait_for_port(RECEIVER_IP, port, deadline, "dovecot", dovecot)
-            wait_for_smtp_banner(RECEIVER_IP, 25, deadline, receiver)
+            for endpoint in (self.receiver, self.lax_receiver):
+                wait_for_smtp_banner(endpoint.host, endpoint.port, deadline, receiver)
             self._wait_relay(deadline, relay)
 
     def _wait_relay(self, deadline: float, relay: Daemon) -> None:
@@ -458,9 +470,10 @@ class MailLab:
         if old not in text:
             raise AssertionError(f"{old!r} not in zone {zone}")
         path.write_text(bump_serial(text.replace(old, new)))
+        # No wait after the reload: the zone's TTLs are 1 s and OpenDKIM's resolver caches
+        # nothing (unbound.conf: cache-max-ttl 0), so the next verification asks Knot again.
         with self.ns.entered():
             self._knot.reload(zone)
-        time.sleep(1.1)  # OpenDKIM may still hold the old answer for about a second
 
     @contextlib.contextmanager
     def zone_edited(self, zone: str, old: str, new: str) -> Iterator[None]:
@@ -484,19 +497,31 @@ class MailLab:
         rcpt_to: str,
         from_ip: str = RELAY_IP,
         helo: str = "relay.lab-sender.test",
+        to: Endpoint | None = None,
     ) -> None:
-        """Hand `message` straight to the receiver, connecting from `from_ip` (SPF sees it)."""
+        """Hand `message` straight to the receiver (or `to`), connecting from `from_ip`.
+
+        The receiver evaluates SPF for `from_ip`: the relay's address passes, 127.0.0.11
+        (the shadow sender) fails.
+        """
+        target = to or self.receiver
         with (
             self.ns.entered(),
             smtplib.SMTP(
-                self.receiver.host,
-                self.receiver.port,
+                target.host,
+                target.port,
                 local_hostname=helo,
                 source_address=(from_ip, 0),
                 timeout=10,
             ) as smtp,
         ):
             smtp.sendmail(mail_from, [rcpt_to], message)
+
+    def maildir_files(self, mailbox: str = "canary") -> list[Path]:
+        """Every message file in a mailbox's Maildir (new/ and cur/), oldest first."""
+        root = self.mailboxes[mailbox].maildir
+        files = [f for sub in ("new", "cur") for f in (root / sub).iterdir() if f.is_file()]
+        return sorted(files, key=lambda f: f.stat().st_mtime)
 
     # ----------------------------------------------------------------- logs
     def log_files(self) -> dict[str, Path]:
