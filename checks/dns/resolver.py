@@ -168,6 +168,13 @@ class Resolver:
         self._cache: dict[tuple[str, str], tuple[float, Answer | DnsUnavailable]] = {}
         self._inflight: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
+        # One retry policy for all threads (tenacity keeps per-call state thread-local).
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(retries + 1),
+            wait=wait_exponential_jitter(multiplier=backoff, max=2.0, jitter=backoff),
+            reraise=False,
+        )
         self.queries_sent = 0
         self.cache_hits = 0
 
@@ -239,14 +246,8 @@ class Resolver:
         return value
 
     def _query_with_retries(self, name: str, rdtype: str) -> Answer:
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Transient),
-            stop=stop_after_attempt(self.retries + 1),
-            wait=wait_exponential_jitter(multiplier=self.backoff, max=2.0, jitter=self.backoff),
-            reraise=False,
-        )
         try:
-            return retrying(self._query_once, name, rdtype)
+            return self._retrying(self._query_once, name, rdtype)
         except RetryError as exc:
             last = exc.last_attempt.exception()
             assert isinstance(last, _Transient)
