@@ -1,6 +1,6 @@
 """Baseline decisions: when a result becomes the baseline, and what drift it shows.
 
-The decisions are pure (`evaluate`, `approval`); `record_evaluation` and `approve_latest`
+The decisions are pure (`evaluate`, `approval`); `record_evaluations` and `approve_latest`
 apply them through the repositories inside the caller's transaction.
 
 The rules:
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from checks.result import CheckResult, Scalar, Status
 from monitor.drift import Drift, detect_drift
 from monitor.storage import (
     Baseline,
+    BaselineDraft,
+    BaselineKey,
     BaselineRepository,
     DriftRepository,
     KeyFilter,
@@ -40,7 +42,7 @@ __all__ = [
     "approval",
     "approve_latest",
     "evaluate",
-    "record_evaluation",
+    "record_evaluations",
 ]
 
 FIRST_RESULT_APPROVER = "senderwatch (first result)"
@@ -96,26 +98,53 @@ def approval(result: CheckResult, *, by: str, reason: str) -> NewBaseline:
     )
 
 
-def record_evaluation(
-    session: Session, stored: StoredResult, *, now: dt.datetime
-) -> tuple[Baseline | None, list[StoredDrift]]:
-    """Evaluate a stored result against its current baseline and store the outcome.
+def record_evaluations(
+    session: Session, stored: Sequence[StoredResult], *, now: dt.datetime
+) -> tuple[list[Baseline], list[StoredDrift]]:
+    """Evaluate stored results against their current baselines and store the outcome.
+
+    Batched (one baseline query, one insert per table) because a run of hundreds of domains
+    has thousands of results. A key that appears twice is evaluated in order, the second time
+    against what the first left.
 
     Returns:
-        The baseline created from it (first result), and the drift rows stored for it.
+        The baselines created (first results), and the drift rows stored.
     """
-    result = stored.result
-    baselines = BaselineRepository(session)
-    current = baselines.current(result.check, result.subject, result.environment)
-    decision = evaluate(result, None if current is None else current.observations)
-    if decision.new_baseline is not None:
-        return _store_baseline(baselines, stored, decision.new_baseline, now), []
-    if current is None or not decision.drifts:
-        return None, []
-    drifts = DriftRepository(session).add(
-        result_id=stored.id, baseline_id=current.id, drifts=decision.drifts, detected_at=now
-    )
-    return None, drifts
+    baselines, drift_repo = BaselineRepository(session), DriftRepository(session)
+    created: list[Baseline] = []
+    drifts: list[StoredDrift] = []
+    for batch in _rounds(stored):
+        current = baselines.current_for([_key(s.result) for s in batch])
+        drafts, found = [], []
+        for item in batch:
+            base = current.get(_key(item.result))
+            decision = evaluate(item.result, None if base is None else base.observations)
+            if decision.new_baseline is not None:
+                drafts.append(_draft(item, decision.new_baseline, now))
+            elif base is not None and decision.drifts:
+                found.append((item.id, base.id, decision.drifts))
+        created += baselines.add_all(drafts)
+        drifts += drift_repo.add_all(found, detected_at=now)
+    return created, drifts
+
+
+def _key(result: CheckResult) -> BaselineKey:
+    return (result.check, result.subject, result.environment)
+
+
+def _rounds(stored: Sequence[StoredResult]) -> list[list[StoredResult]]:
+    """Split into batches in which each key appears once, keeping order per key."""
+    rounds: list[list[StoredResult]] = []
+    seen: list[set[BaselineKey]] = []
+    for item in stored:
+        key = _key(item.result)
+        index = next((i for i, keys in enumerate(seen) if key not in keys), len(rounds))
+        if index == len(rounds):
+            rounds.append([])
+            seen.append(set())
+        rounds[index].append(item)
+        seen[index].add(key)
+    return rounds
 
 
 def _require_who_and_why(by: str, reason: str) -> None:
@@ -153,15 +182,13 @@ def approve_latest(
         result = stored.result
         new = approval(result, by=by, reason=reason)
         previous = baselines.current(result.check, result.subject, result.environment)
-        baseline = _store_baseline(baselines, stored, new, now)
+        baseline = baselines.add(_draft(stored, new, now))
         approvals.append(Approval(baseline, previous, tuple(open_drift.get(stored.id, ()))))
     return approvals
 
 
-def _store_baseline(
-    baselines: BaselineRepository, stored: StoredResult, new: NewBaseline, now: dt.datetime
-) -> Baseline:
-    return baselines.add(
+def _draft(stored: StoredResult, new: NewBaseline, now: dt.datetime) -> BaselineDraft:
+    return BaselineDraft(
         check=stored.result.check,
         subject=stored.result.subject,
         environment=stored.result.environment,

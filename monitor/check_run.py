@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from checks.base import Clock, utcnow
 from checks.result import CheckResult, Severity, Status
-from monitor.baseline import record_evaluation
+from monitor.baseline import record_evaluations
 from monitor.config import Settings
 from monitor.drift import Direction, Drift
 from monitor.plan import CheckSpec, build_plan, default_registry
@@ -163,16 +163,10 @@ def record_results(
     Results may come from several sources (DNS checks, a canary): each is stored, a first
     measured result becomes its key's baseline, later ones store their drift. One commit.
     """
-    stored_results, drifts, baselines = [], [], []
     with db.transaction() as session:
         repo = ResultRepository(session)
-        for result in results:
-            stored = repo.add(run.id, result)
-            stored_results.append(stored)
-            baseline, found = record_evaluation(session, stored, now=finished_at)
-            drifts.extend(found)
-            if baseline is not None:
-                baselines.append(baseline)
+        stored_results = repo.add_all(run.id, results)
+        baselines, drifts = record_evaluations(session, stored_results, now=finished_at)
         status = run_status(results, (d.drift for d in drifts))
         finished = repo.finish_run(run.id, finished_at=finished_at, status=status.value)
     return CheckRunOutcome(

@@ -220,6 +220,8 @@ def _summary(
     parts = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
     critical = sum(1 for d in drifts if d.severity is Severity.CRITICAL)
     drift_part = f"{len(drifts)} drift" + (f" ({critical} critical)" if critical else "")
+    if not drifts:
+        drift_part = "no drift"
     verdict = outcome.status.value.upper()
     return f"run {outcome.run_id}: {len(results)} checks ({parts}); {drift_part}: " + _style(
         verdict, _STATUS_COLOURS[outcome.status.value], color, bold=True

@@ -12,13 +12,15 @@ Exceptions:
     DatabaseUnavailable     the database cannot be opened (driver missing, unreachable)
 """
 
-from monitor.storage.baselines import Baseline, BaselineRepository
+from monitor.storage.baselines import Baseline, BaselineDraft, BaselineKey, BaselineRepository
 from monitor.storage.drifts import DriftRepository, StoredDrift
 from monitor.storage.engine import Database, DatabaseUnavailable, redacted_url
 from monitor.storage.results import KeyFilter, ResultRepository, RunRecord, StoredResult
 
 __all__ = [
     "Baseline",
+    "BaselineDraft",
+    "BaselineKey",
     "BaselineRepository",
     "Database",
     "DatabaseUnavailable",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -18,7 +18,10 @@ from checks.result import Scalar
 from monitor.storage.models import BaselineRow
 from monitor.storage.results import KeyFilter
 
-__all__ = ["Baseline", "BaselineRepository", "current_baseline_ids"]
+__all__ = ["Baseline", "BaselineDraft", "BaselineKey", "BaselineRepository", "current_baseline_ids"]
+
+BaselineKey = tuple[str, str, str | None]  # (check, subject, environment)
+_CHUNK = 500  # subjects per IN (...) list: well inside every backend's parameter limit
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,6 +38,21 @@ class Baseline:
     automatic: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class BaselineDraft:
+    """A baseline about to be recorded (no id yet)."""
+
+    check: str
+    subject: str
+    environment: str | None
+    result_id: int | None
+    observations: Mapping[str, Scalar]
+    approved_at: dt.datetime
+    approved_by: str
+    reason: str
+    automatic: bool = False
+
+
 def current_baseline_ids(where: KeyFilter | None = None) -> Select[Any]:
     """Subquery: the id of the current (newest) baseline of each key."""
     stmt = (where or KeyFilter()).apply(select(func.max(BaselineRow.id)), BaselineRow)
@@ -47,34 +65,29 @@ class BaselineRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(
-        self,
-        *,
-        check: str,
-        subject: str,
-        environment: str | None,
-        result_id: int | None,
-        observations: Mapping[str, Scalar],
-        approved_at: dt.datetime,
-        approved_by: str,
-        reason: str,
-        automatic: bool = False,
-    ) -> Baseline:
+    def add(self, draft: BaselineDraft) -> Baseline:
         """Record a new approval; it becomes the key's current baseline."""
-        row = BaselineRow(
-            check=check,
-            subject=subject,
-            environment=environment,
-            result_id=result_id,
-            observations=dict(observations),
-            approved_at=approved_at,
-            approved_by=approved_by,
-            reason=reason,
-            automatic=automatic,
-        )
-        self.session.add(row)
+        return self.add_all([draft])[0]
+
+    def add_all(self, drafts: Sequence[BaselineDraft]) -> list[Baseline]:
+        """Record several approvals in one round trip."""
+        rows = [
+            BaselineRow(
+                check=d.check,
+                subject=d.subject,
+                environment=d.environment,
+                result_id=d.result_id,
+                observations=dict(d.observations),
+                approved_at=d.approved_at,
+                approved_by=d.approved_by,
+                reason=d.reason,
+                automatic=d.automatic,
+            )
+            for d in drafts
+        ]
+        self.session.add_all(rows)
         self.session.flush()
-        return _baseline(row)
+        return [_baseline(row) for row in rows]
 
     def current(self, check: str, subject: str, environment: str | None) -> Baseline | None:
         row = self.session.scalars(
@@ -88,6 +101,24 @@ class BaselineRepository:
             .limit(1)
         ).first()
         return None if row is None else _baseline(row)
+
+    def current_for(self, keys: Collection[BaselineKey]) -> dict[BaselineKey, Baseline]:
+        """The current baseline of each of `keys` that has one (one query per 500 subjects)."""
+        wanted = set(keys)
+        subjects = sorted({subject for _check, subject, _env in wanted})
+        found: dict[BaselineKey, Baseline] = {}
+        for start in range(0, len(subjects), _CHUNK):
+            chunk = subjects[start : start + _CHUNK]
+            ids = (
+                select(func.max(BaselineRow.id))
+                .where(BaselineRow.subject.in_(chunk))
+                .group_by(BaselineRow.check, BaselineRow.subject, BaselineRow.environment)
+            )
+            for row in self.session.scalars(select(BaselineRow).where(BaselineRow.id.in_(ids))):
+                key = (row.check, row.subject, row.environment)
+                if key in wanted:
+                    found[key] = _baseline(row)
+        return found
 
     def current_all(self, where: KeyFilter | None = None) -> list[Baseline]:
         """The current baseline of every key matching `where`, sorted by key."""

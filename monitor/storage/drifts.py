@@ -47,6 +47,12 @@ class DriftRepository:
         drifts: Iterable[Drift],
         detected_at: dt.datetime,
     ) -> list[StoredDrift]:
+        return self.add_all([(result_id, baseline_id, drifts)], detected_at=detected_at)
+
+    def add_all(
+        self, items: Iterable[tuple[int, int, Iterable[Drift]]], *, detected_at: dt.datetime
+    ) -> list[StoredDrift]:
+        """Store the drift of several results: (result_id, baseline_id, drifts) each."""
         rows = [
             DriftRow(
                 result_id=result_id,
@@ -62,6 +68,7 @@ class DriftRepository:
                 severity=d.severity.value,
                 detected_at=detected_at,
             )
+            for result_id, baseline_id, drifts in items
             for d in drifts
         ]
         self.session.add_all(rows)

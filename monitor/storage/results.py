@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -95,23 +96,30 @@ class ResultRepository:
         return None if row is None else _run_record(row)
 
     def add(self, run_id: int | None, result: CheckResult) -> StoredResult:
-        row = ResultRow(
-            run_id=run_id,
-            check=result.check,
-            kind=result.kind,
-            subject=result.subject,
-            environment=result.environment,
-            started_at=result.started_at,
-            duration_s=result.duration_s,
-            status=result.status.value,
-            observations=_jsonable(dict(result.observations)),
-            findings=_jsonable([f.to_dict() for f in result.findings]),
-            evidence=_jsonable(dict(result.evidence)),
-            versions=_jsonable(dict(result.versions)),
-        )
-        self.session.add(row)
+        return self.add_all(run_id, [result])[0]
+
+    def add_all(self, run_id: int | None, results: Sequence[CheckResult]) -> list[StoredResult]:
+        """Store results in one round trip (a run of hundreds of domains stores thousands)."""
+        rows = [
+            ResultRow(
+                run_id=run_id,
+                check=result.check,
+                kind=result.kind,
+                subject=result.subject,
+                environment=result.environment,
+                started_at=result.started_at,
+                duration_s=result.duration_s,
+                status=result.status.value,
+                observations=_jsonable(dict(result.observations)),
+                findings=_jsonable([f.to_dict() for f in result.findings]),
+                evidence=_jsonable(dict(result.evidence)),
+                versions=_jsonable(dict(result.versions)),
+            )
+            for result in results
+        ]
+        self.session.add_all(rows)
         self.session.flush()
-        return _stored(row)
+        return [_stored(row) for row in rows]
 
     def get(self, result_id: int) -> StoredResult | None:
         row = self.session.get(ResultRow, result_id)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from checks.result import Status
+from checks.result import CheckResult, Status
 from monitor.baseline import (
     FIRST_RESULT_APPROVER,
     approval,
     approve_latest,
     evaluate,
-    record_evaluation,
+    record_evaluations,
 )
 from monitor.drift import Direction
 from monitor.storage import (
+    Baseline,
     BaselineRepository,
     Database,
     DriftRepository,
     KeyFilter,
     ResultRepository,
+    StoredDrift,
 )
 from tests.monitor._fakes import T0, make_result, timeout_finding
 
@@ -69,12 +71,17 @@ def test_approval_needs_a_reason_and_a_measured_result() -> None:
         approval(make_result(status=Status.ERROR), by="ana", reason="ok")
 
 
-def _store(db: Database, result: object) -> tuple[object, list[object]]:
+def _store_all(db: Database, *results: CheckResult) -> tuple[list[Baseline], list[StoredDrift]]:
     with db.transaction() as session:
         repo = ResultRepository(session)
         run = repo.start_run(trigger="test", started_at=T0)
-        stored = repo.add(run.id, result)  # type: ignore[arg-type]
-        return record_evaluation(session, stored, now=T0)  # type: ignore[return-value]
+        stored = repo.add_all(run.id, results)
+        return record_evaluations(session, stored, now=T0)
+
+
+def _store(db: Database, result: CheckResult) -> tuple[Baseline | None, list[StoredDrift]]:
+    created, drifts = _store_all(db, result)
+    return (created[0] if created else None), drifts
 
 
 def test_drift_is_stored_and_open_until_approved(database: Database) -> None:
@@ -143,3 +150,27 @@ def test_approve_never_uses_an_error_result(database: Database) -> None:
     with database.transaction() as session:
         (approved,) = approve_latest(session, KeyFilter(), by="ana", reason="r", now=T0)
     assert approved.baseline.observations == NONE
+
+
+def test_one_run_evaluates_many_keys_at_once(database: Database) -> None:
+    """A run's results are evaluated together: first results make baselines, others drift."""
+    _store(database, make_result("dmarc", "a.test", observations=REJECT))
+    created, drifts = _store_all(
+        database,
+        make_result("dmarc", "a.test", observations=NONE),
+        make_result("dmarc", "b.test", observations=REJECT),
+        make_result("dmarc", "a.test", environment="prod", observations=REJECT),
+    )
+    assert {(b.subject, b.environment) for b in created} == {("b.test", None), ("a.test", "prod")}
+    assert [(d.drift.subject, d.drift.key) for d in drifts] == [("a.test", "dmarc.p")]
+
+
+def test_a_key_twice_in_one_run_is_evaluated_in_order(database: Database) -> None:
+    """The second result of a key is compared with the baseline the first one made."""
+    created, drifts = _store_all(
+        database,
+        make_result(observations=REJECT),
+        make_result(observations=NONE),
+    )
+    assert [b.observations for b in created] == [REJECT]
+    assert [(d.drift.key, d.baseline_id) for d in drifts] == [("dmarc.p", created[0].id)]

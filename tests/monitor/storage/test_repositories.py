@@ -7,6 +7,7 @@ import datetime as dt
 from checks.result import Finding, Severity, Status
 from monitor.drift import Direction, Drift
 from monitor.storage import (
+    BaselineDraft,
     BaselineRepository,
     Database,
     DriftRepository,
@@ -105,15 +106,17 @@ def test_baselines_keep_history_and_the_newest_is_current(database: Database) ->
         repo = BaselineRepository(session)
         for n, policy in enumerate(["reject", "none"]):
             repo.add(
-                check="dmarc",
-                subject="example.test",
-                environment=None,
-                result_id=result_id,
-                observations={"dmarc.p": policy},
-                approved_at=T0 + dt.timedelta(days=n),
-                approved_by=f"person{n}",
-                reason=f"reason {n}",
-                automatic=n == 0,
+                BaselineDraft(
+                    check="dmarc",
+                    subject="example.test",
+                    environment=None,
+                    result_id=result_id,
+                    observations={"dmarc.p": policy},
+                    approved_at=T0 + dt.timedelta(days=n),
+                    approved_by=f"person{n}",
+                    reason=f"reason {n}",
+                    automatic=n == 0,
+                )
             )
     with database.transaction() as session:
         repo = BaselineRepository(session)
@@ -151,9 +154,8 @@ def test_drift_rows_keep_scalar_types_and_links(database: Database) -> None:
     ]
     with database.transaction() as session:
         baseline = BaselineRepository(session).add(
-            check="dkim", subject="a.test", environment=None, result_id=result_id,
-            observations={}, approved_at=T0, approved_by="x", reason="y",
-        )  # fmt: skip
+            BaselineDraft("dkim", "a.test", None, result_id, {}, T0, "x", "y")
+        )
         stored = DriftRepository(session).add(
             result_id=result_id, baseline_id=baseline.id, drifts=drifts, detected_at=T0
         )
@@ -162,3 +164,24 @@ def test_drift_rows_keep_scalar_types_and_links(database: Database) -> None:
     assert [d.drift for d in again] == drifts == [d.drift for d in stored]
     assert {(d.result_id, d.baseline_id) for d in again} == {(result_id, baseline.id)}
     assert isinstance(again[0].drift.before, int)
+
+
+def test_current_for_finds_the_current_baseline_of_each_asked_key(database: Database) -> None:
+    """The batched lookup a run uses: only asked keys, newest approval each, None apart."""
+    (result_id,) = _add_run(database, make_result())
+    drafts = [
+        BaselineDraft("dmarc", "a.test", None, result_id, {"v": 1}, T0, "x", "old"),
+        BaselineDraft("dmarc", "a.test", None, result_id, {"v": 2}, T0, "x", "new"),
+        BaselineDraft("dmarc", "a.test", "prod", result_id, {"v": 3}, T0, "x", "prod"),
+        BaselineDraft("spf", "a.test", None, result_id, {"v": 4}, T0, "x", "not asked"),
+        BaselineDraft("dmarc", "b.test", None, result_id, {"v": 5}, T0, "x", "b"),
+    ]
+    with database.transaction() as session:
+        BaselineRepository(session).add_all(drafts)
+    keys = [("dmarc", "a.test", None), ("dmarc", "a.test", "prod"), ("dmarc", "c.test", None)]
+    with database.transaction() as session:
+        found = BaselineRepository(session).current_for(keys)
+    assert {key: b.reason for key, b in found.items()} == {
+        ("dmarc", "a.test", None): "new",
+        ("dmarc", "a.test", "prod"): "prod",
+    }
