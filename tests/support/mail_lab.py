@@ -73,7 +73,7 @@ from tests.support.mail_lab_pki import DkimKey, write_tls_files
 
 __all__ = ["Endpoint", "MailLab", "Mailbox"]
 
-TEMPLATES = Path(__file__).parent / "mail_lab"
+TEMPLATES = Path(__file__).parent / "mail_lab_templates"
 ZONES = Path(__file__).parent.parent / "zones"
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 

@@ -24,7 +24,7 @@ from tests.support.mail_lab_netns import LabNamespace
 
 __all__ = ["Daemon", "SyslogSink", "wait_for_port", "wait_for_smtp_banner"]
 
-LAB_EXEC = Path(__file__).parent / "mail_lab" / "lab-exec.sh"
+LAB_EXEC = Path(__file__).parent / "mail_lab_templates" / "lab-exec.sh"
 
 
 class Daemon:
