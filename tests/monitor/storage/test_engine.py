@@ -84,3 +84,40 @@ def test_unknown_dialect_is_a_clear_error() -> None:
     """A typo in the driver name is reported as such, not as a traceback."""
     with pytest.raises(DatabaseUnavailable, match=r"no dialect or driver 'postgresql\+nosuch'"):
         Database("postgresql+nosuch://u@localhost/db")
+
+
+def test_concurrent_writers_wait_for_each_other(database_url: str) -> None:
+    """The daemon and a CLI run writing at once must queue, not fail with "locked"."""
+    import threading
+
+    from monitor.storage import ResultRepository
+    from tests.monitor._fakes import make_result
+
+    dbs = [open_database(database_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def write(db: Database) -> None:
+        try:
+            for _ in range(10):
+                with db.transaction() as session:
+                    # Read first, then write: the pattern that deadlocks deferred transactions.
+                    session.execute(text("SELECT count(*) FROM baselines")).scalar()
+                    repo = ResultRepository(session)
+                    run = repo.start_run(trigger="t", started_at=NOW)
+                    repo.add_all(run.id, [make_result(), make_result("spf")])
+                    repo.finish_run(run.id, finished_at=NOW, status="pass")
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(db,)) for db in dbs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert errors == []
+        with dbs[0].transaction() as session:
+            assert session.execute(text("SELECT count(*) FROM results")).scalar() == 80
+    finally:
+        for db in dbs:
+            db.dispose()
