@@ -172,12 +172,12 @@ class _Pool:
 
     def _wait_time(self, deadline: float) -> float:
         with self.lock:
-            starts = [
+            due = [
                 t0 + (self.specs[i].deadline_s or deadline) for i, (t0, _) in self.running.items()
             ]
-        if not starts:
+        if not due:
             return 0.5
-        return max(0.01, min(min(starts) - time.monotonic(), 0.5))
+        return max(0.01, min(min(due) - time.monotonic(), 0.5))
 
     def _overdue(self, deadline: float) -> list[tuple[int, CheckResult]]:
         now = time.monotonic()
