@@ -52,6 +52,13 @@ change what a header says."""
 _VALUE = re.compile(r'[^\x00-\x20\x7f;()"=\\]+')
 _IDLESS_METHOD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[0-9]+)?")
 _DIGITS = re.compile(r"[0-9]+")
+# One-match forms of two productions, taken when they hold no CFWS and no quotes (most real
+# headers); anything else goes through the general readers, which accept the same strings.
+_COMPACT_METHODSPEC = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_-]*)=([A-Za-z0-9_][A-Za-z0-9_-]*)")
+_COMPACT_PROPSPEC = re.compile(
+    r'([A-Za-z0-9_][A-Za-z0-9_-]*)\.([A-Za-z0-9_][A-Za-z0-9_.-]*)=([^\x00-\x20\x7f;()"\\]+)'
+)
+_CFWS_START = frozenset(" \t\r\n(")
 _ARC_INSTANCE = re.compile(r"[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*([0-9]{1,3})[ \t\r\n]*;")
 
 
@@ -222,6 +229,45 @@ def _read_resinfo(text: str, pos: int, comments: list[str]) -> tuple[ResInfo | N
     `comments` holds the comments already read before the method; more are appended.
     """
     n = len(text)
+    method_version = None
+    fast = _COMPACT_METHODSPEC.match(text, pos)
+    if fast is not None:  # `method=result` without CFWS: the common form, one match
+        method, result = fast.group(1).lower(), fast.group(2).lower()
+        pos = fast.end()
+    else:
+        method, result, method_version, pos = _read_methodspec(text, pos, comments)
+        if method == "none" and not result:
+            return None, pos
+    if pos < n and text[pos] in _CFWS_START:
+        pos = skip_cfws(text, pos, comments)
+    reason: str | None = None
+    properties: list[Property] = []
+    while pos < n and text[pos] != ";":
+        fast = _COMPACT_PROPSPEC.match(text, pos)
+        if fast is not None:  # `ptype.name=value` without CFWS or quotes: one match
+            properties.append(Property(fast.group(1).lower(), fast.group(2).lower(), fast[3]))
+            pos = fast.end()
+        else:
+            start = pos
+            prop, pos = _read_property(text, pos, comments)
+            if prop.ptype == "" and prop.name in RFC_RESULTS:
+                raise Malformed(f"expected ';' before the next result '{prop.name}='", start)
+            if prop.ptype == "" and prop.name == "reason":
+                if reason is None:
+                    reason = prop.value
+            else:
+                properties.append(prop)
+        if pos < n and text[pos] in _CFWS_START:
+            pos = skip_cfws(text, pos, comments)
+    return (
+        ResInfo(method, result, method_version, reason, tuple(properties), tuple(comments)),
+        pos,
+    )
+
+
+def _read_methodspec(text: str, pos: int, comments: list[str]) -> tuple[str, str, str | None, int]:
+    """The general `method [/ version] = result`, CFWS anywhere; result "" for `none`."""
+    n = len(text)
     method, pos = read_keyword(text, pos, "method")
     pos = skip_cfws(text, pos, comments)
     method_version = None
@@ -234,28 +280,11 @@ def _read_resinfo(text: str, pos: int, comments: list[str]) -> tuple[ResInfo | N
         pos = skip_cfws(text, m.end(), comments)
     if pos >= n or text[pos] != "=":
         if method == "none" and method_version is None and (pos >= n or text[pos] == ";"):
-            return None, pos
+            return method, "", None, pos
         raise Malformed(f"expected '=' after method '{method}'", pos)
     pos = skip_cfws(text, pos + 1, comments)
     result, pos = read_keyword(text, pos, f"a result for '{method}='")
-    pos = skip_cfws(text, pos, comments)
-    reason: str | None = None
-    properties: list[Property] = []
-    while pos < n and text[pos] != ";":
-        start = pos
-        prop, pos = _read_property(text, pos, comments)
-        if prop.ptype == "" and prop.name in RFC_RESULTS:
-            raise Malformed(f"expected ';' before the next result '{prop.name}='", start)
-        if prop.ptype == "" and prop.name == "reason":
-            if reason is None:
-                reason = prop.value
-        else:
-            properties.append(prop)
-        pos = skip_cfws(text, pos, comments)
-    return (
-        ResInfo(method, result, method_version, reason, tuple(properties), tuple(comments)),
-        pos,
-    )
+    return method, result, method_version, pos
 
 
 def _read_property(text: str, pos: int, comments: list[str]) -> tuple[Property, int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks.canary.authresults import (
     parse_arc_authentication_results,
@@ -244,3 +246,30 @@ def test_arc_authentication_results_without_instance_is_reported() -> None:
     assert parsed.instance is None
     assert any("instance" in p for p in parsed.problems)
     assert parsed.results[0].method == "spf"
+
+
+_KEYWORD = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,8}", fullmatch=True)
+_PVALUE = st.from_regex(r"[A-Za-z0-9@.+/=:<>_-]{1,12}", fullmatch=True)
+_RESINFO = st.tuples(_KEYWORD, _KEYWORD, st.lists(st.tuples(_KEYWORD, _KEYWORD, _PVALUE)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RESINFO, min_size=1, max_size=5))
+def test_compact_and_spaced_forms_parse_to_the_same_results(
+    resinfos: list[tuple[str, str, list[tuple[str, str, str]]]],
+) -> None:
+    """The one-match fast path for `m=r p.n=v` agrees with the general CFWS-aware readers."""
+    compact = "; ".join(
+        " ".join([f"{m}={r}", *(f"{t}.{n}={v}" for t, n, v in props)]) for m, r, props in resinfos
+    )
+    spaced = " ; ".join(
+        " ".join([f"{m} = (c) {r}", *(f'{t} . {n} = "{v}" (x)' for t, n, v in props)])
+        for m, r, props in resinfos
+    )
+    fast = parse_authentication_results(f"mx.example.net; {compact}")
+    slow = parse_authentication_results(f"mx.example.net ; {spaced}")
+    assert fast.ok, fast.problems
+    assert slow.ok, slow.problems
+    assert [(r.method, r.result, r.properties) for r in fast.results] == [
+        (r.method, r.result, r.properties) for r in slow.results
+    ]
