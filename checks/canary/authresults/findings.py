@@ -6,6 +6,7 @@ authentication failure is critical; alignment of SPF, TLS and selector surprises
 
 from __future__ import annotations
 
+from checks.canary.authresults.alignment import normalise_domain
 from checks.canary.authresults.evaluate import Evaluation, Expectations, MethodVerdict
 from checks.canary.authresults.received import ReceivingHop
 from checks.canary.authresults.trust import TrustDecision
@@ -74,7 +75,7 @@ def _author_findings(evaluation: Evaluation, expect: Expectations) -> list[Findi
                 {"addresses": list(author.addresses), "domain": author.domain},
             )
         )
-    wanted = (expect.from_domain or "").lower().rstrip(".")
+    wanted = normalise_domain(expect.from_domain) or ""
     if wanted and author.domain and author.domain != wanted:
         found.append(
             Finding(

@@ -180,3 +180,14 @@ def test_forged_header_through_the_real_lax_border_is_ignored() -> None:
     assert inspection.observations["canary.dkim"] == "none"
     assert inspection.observations["canary.spf"] == "fail"
     assert len(inspection.trust.ignored) == 1
+
+
+def test_expected_from_domain_in_unicode_matches_its_a_label_form() -> None:
+    """IDN: the expectation may be written in U-labels; From carries A-labels."""
+    raw = (
+        (MESSAGES / "all-pass.eml")
+        .read_bytes()
+        .replace(b"canary@example.com>", b"canary@xn--bcher-kva.example>")
+    )
+    inspection = inspect_message(raw, MX, Expectations("bücher.example"))
+    assert "canary.from_unexpected" not in inspection.codes()
