@@ -35,10 +35,10 @@ def validate_domain_name(value: str) -> str:
     try:
         ascii_name = to_alabel(name)
     except Exception as exc:
-        raise ValueError(f"not a valid domain name ({exc}); got {value!r}") from None
+        raise ValueError(f'not a valid domain name ({exc}); got "{value}"') from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
-        raise ValueError(f"not a valid domain name; got {value!r}")
+        raise ValueError(f'not a valid domain name; got "{value}"')
     return name.lower()
 
 
@@ -47,4 +47,4 @@ def validate_ip_network(value: str) -> str:
     try:
         return str(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
-        raise ValueError(f"not an IP address or CIDR range; got {value!r}") from None
+        raise ValueError(f'not an IP address or CIDR range; got "{value}"') from None

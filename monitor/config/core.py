@@ -31,7 +31,7 @@ class DatabaseSettings(Section):
         try:
             make_url(value)
         except ArgumentError:
-            raise ValueError(f"not a SQLAlchemy database URL; got {value!r}") from None
+            raise ValueError(f'not a SQLAlchemy database URL; got "{value}"') from None
         return value
 
 

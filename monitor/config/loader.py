@@ -99,11 +99,18 @@ _TYPE_NAMES = {
 }
 
 
+def _number(value: object) -> str:
+    """`0.0` → `0`, `2.5` → `2.5`: bounds read as the user wrote them."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _shown(value: object) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return _number(value)
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list | tuple):
@@ -132,7 +139,7 @@ def _message(err: ErrorDetails) -> str:  # noqa: PLR0911 - one return per error 
             "less_than_equal": "at most",
         }[kind]
         bound = next(iter(ctx.values()), "")
-        return f"must be {words} {bound}; got {_shown(given)}"
+        return f"must be {words} {_number(bound)}; got {_shown(given)}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return f"{err['msg']}; got {_shown(given)}"

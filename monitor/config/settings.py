@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from monitor.config._base import Section
 from monitor.config.alerts import AlertsSettings
@@ -19,14 +19,18 @@ class Settings(Section):
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     alerts: AlertsSettings = AlertsSettings()
 
-    @model_validator(mode="after")
-    def _domains_unique(self) -> Settings:
-        seen: set[str] = set()
-        for domain in self.domains:
-            if domain.name in seen:
-                raise ValueError(f'domain "{domain.name}" is listed twice')
-            seen.add(domain.name)
-        return self
+    @field_validator("domains")
+    @classmethod
+    def _domains_unique(cls, domains: tuple[DomainSettings, ...]) -> tuple[DomainSettings, ...]:
+        first: dict[str, int] = {}
+        for index, domain in enumerate(domains):
+            if domain.name in first:
+                raise ValueError(
+                    f'domain "{domain.name}" is listed twice '
+                    f"(domains[{first[domain.name]}] and domains[{index}])"
+                )
+            first[domain.name] = index
+        return domains
 
     def domain(self, name: str) -> DomainSettings | None:
         for domain in self.domains:
