@@ -164,6 +164,7 @@ def _measure(
             now,
             findings=findings,
             observations=observations,
+            evidence=evidence,
         )
         if verify_error is not None:
             evidence["certificate_error"] = verify_error.text
@@ -206,11 +207,14 @@ def _judge_certificate(
     *,
     findings: list[Finding],
     observations: dict[str, Scalar],
+    evidence: dict[str, Any],
 ) -> None:
     facts = certificate_facts(der)
     days_left = facts.days_left(now)
     observations["smtp.cert_valid"] = verify_error is None
-    observations["smtp.cert_days_left"] = days_left
+    # Days left change every day: evidence, not an observation, or drift fires daily.
+    evidence["cert_days_left"] = days_left
+    evidence["cert_not_after"] = facts.not_after.isoformat()
     observations["smtp.cert_subject"] = facts.subject
     observations["smtp.cert_issuer"] = facts.issuer
     details = {

@@ -47,7 +47,8 @@ def test_healthy_starttls_relay_passes_and_records_its_capabilities(ca: TestCA) 
     assert obs["smtp.starttls"] is True
     assert str(obs["smtp.tls_version"]).startswith("TLSv1.")
     assert obs["smtp.cert_valid"] is True
-    assert obs["smtp.cert_days_left"] == 90
+    assert "smtp.cert_days_left" not in obs  # changes daily: evidence, not drift
+    assert result.evidence["cert_days_left"] == 90
     assert obs["smtp.cert_subject"] == "localhost"
     assert obs["smtp.auth_mechanisms"] == "LOGIN,PLAIN"
     capabilities = str(obs["smtp.capabilities"]).split(",")
@@ -72,7 +73,7 @@ def test_certificate_expiring_soon_warns_with_days_left(ca: TestCA) -> None:
         result = probe(server.port, ca_file=str(ca.ca_file))
     assert result.status is Status.WARN
     assert result.codes() == {"smtp.cert_expiring"}
-    assert result.observations["smtp.cert_days_left"] == 5
+    assert result.evidence["cert_days_left"] == 5
 
 
 def test_expired_certificate_is_invalid_and_still_described(ca: TestCA) -> None:
@@ -87,7 +88,7 @@ def test_expired_certificate_is_invalid_and_still_described(ca: TestCA) -> None:
     assert result.status is Status.FAIL
     assert "smtp.cert_invalid" in result.codes()
     assert result.observations["smtp.cert_valid"] is False
-    assert result.observations["smtp.cert_days_left"] == -3
+    assert result.evidence["cert_days_left"] == -3
     assert "expired" in result.evidence["certificate_error"]
 
 
