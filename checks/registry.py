@@ -13,6 +13,7 @@ from checks.dns.mta_sts import MtaStsCheck
 from checks.dns.mx import MxCheck
 from checks.dns.spf import SpfCheck
 from checks.dns.tlsrpt import TlsRptCheck
+from checks.smtp import SmtpCheck
 
 __all__ = ["CHECKS", "get_check"]
 
@@ -23,6 +24,7 @@ CHECKS: dict[str, type] = {
     "dns.mx": MxCheck,
     "dns.mta_sts": MtaStsCheck,
     "dns.tlsrpt": TlsRptCheck,
+    "smtp.smtp": SmtpCheck,  # per environment: the relay's EHLO, STARTTLS, certificate, AUTH
 }
 
 

@@ -6,7 +6,8 @@ type error here, not a silently ignored TOML key.
 
 Which checks run:
 - no `env`: every configured domain (or those named in `domains`), `environment=None`;
-- `env=E`: the checks of environment E's domain, with `environment=E` on every result and
+- `env=E`: the checks of environment E's domain plus its relay probe (`smtp`, subject E),
+  with `environment=E` on every result and
   E's own `dkim_selectors` when it lists any (staging may sign with other selectors). If E's
   domain has no `[[domains]]` entry, it gets the defaults: every DNS check, no expectations.
 """
@@ -75,9 +76,25 @@ def build_plan(
                 raise PlanError(f"domain {domain.name}: no check registered as {check_id!r}")
             config = check_config(check_id, cls, domain, selectors)
             specs.append(CheckSpec(check_id, domain.name, env, config))
+    if env is not None:
+        specs.extend(_relay_specs(settings, env, registry))
     if not specs:
         raise PlanError("nothing to check: the config lists no domains (add [[domains]])")
     return specs
+
+
+def _relay_specs(settings: Settings, env: str, registry: Mapping[str, type]) -> list[CheckSpec]:
+    """The environment's relay probe (`smtp` check), when it sends through SMTP.
+
+    Relay drift (STARTTLS gone, a certificate about to expire, AUTH mechanisms changed) is
+    caught by `check --env` before a canary send fails.
+    """
+    from monitor.canary_settings import smtp_check_config
+
+    config = smtp_check_config(settings.environments[env])
+    if config is None or "smtp.smtp" not in registry:
+        return []
+    return [CheckSpec("smtp.smtp", env, env, config)]
 
 
 def check_config(
