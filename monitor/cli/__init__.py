@@ -35,11 +35,13 @@ def main() -> None:
 # Command registrations: one line each, in the order `--help` lists them.
 from monitor.cli.alerts import alerts  # noqa: E402 - commands register on the group above
 from monitor.cli.baseline import baseline  # noqa: E402
+from monitor.cli.canary import canary  # noqa: E402
 from monitor.cli.check import check  # noqa: E402
 from monitor.cli.config_cmd import config  # noqa: E402
 from monitor.cli.db import db  # noqa: E402
 
 cli.add_command(check)
+cli.add_command(canary)
 cli.add_command(baseline)
 cli.add_command(config)
 cli.add_command(db)

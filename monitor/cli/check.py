@@ -42,6 +42,9 @@ PROGRESS_MIN_CHECKS = 20
 )
 @click.option("--release", metavar="LABEL", help="Release label stored on the run (deploys).")
 @click.option("--no-alerts", is_flag=True, help="Skip the alert lifecycle and notifications.")
+@click.option(
+    "--canary", "with_canary", is_flag=True, help="With --env: also send E's canary (one run)."
+)
 @config_option
 def check(
     *,
@@ -51,6 +54,7 @@ def check(
     junit: Path | None,
     release: str | None,
     no_alerts: bool,
+    with_canary: bool,
     config_path: Path,
 ) -> None:
     """Run the DNS checks now and compare them with the baselines.
@@ -62,15 +66,20 @@ def check(
     try:
         registry = default_registry()
         specs = build_plan(settings, domains=domains, env=env, registry=registry)
-        with _progress_bar(len(specs)) as progress:
-            outcome = run_checks(
-                settings,
-                env=env,
-                release=release,
-                specs=specs,
-                registry=registry,
-                progress=progress,
-            )
+        if with_canary:  # post-release gate: these DNS checks and E's canary, one run
+            from monitor.cli.canary import run_canary_gate
+
+            outcome = run_canary_gate(settings, env, release=release)
+        else:
+            with _progress_bar(len(specs)) as progress:
+                outcome = run_checks(
+                    settings,
+                    env=env,
+                    release=release,
+                    specs=specs,
+                    registry=registry,
+                    progress=progress,
+                )
     except (PlanError, DatabaseUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
