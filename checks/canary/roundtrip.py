@@ -58,6 +58,7 @@ from checks.canary.senders import (
     HttpSendConfig,
     Sender,
     SendError,
+    SendReceipt,
     SmtpSendConfig,
     make_sender,
 )
@@ -156,6 +157,23 @@ class CanaryRoundTrip:
     def run(self) -> CheckResult:
         """Send, wait, inspect; the result of check `canary` for this environment."""
         started_at, t0 = self.ctx.clock(), self._monotonic()
+        evidence: dict[str, Any] = {}
+        findings, observations = self._steps(evidence)
+        return CheckResult(
+            check="canary",
+            kind="canary",
+            subject=self.environment,
+            environment=self.environment,
+            started_at=started_at,
+            duration_s=self._monotonic() - t0,
+            status=rollup_status(findings),
+            observations=observations,
+            findings=tuple(findings),
+            evidence=evidence,
+        )
+
+    def _steps(self, evidence: dict[str, Any]) -> tuple[list[Finding], dict[str, Scalar]]:
+        """Steps 1-5 of the module docstring; the first step that fails ends the run."""
         cfg = self.config
         message = new_canary(
             self.environment,
@@ -165,33 +183,29 @@ class CanaryRoundTrip:
             list_unsubscribe=cfg.list_unsubscribe,
             clock=self.ctx.clock,
         )
-        evidence: dict[str, Any] = {"canary": _canary_evidence(message)}
-
-        def finish(findings: list[Finding], observations: dict[str, Scalar]) -> CheckResult:
-            return CheckResult(
-                check="canary",
-                kind="canary",
-                subject=self.environment,
-                environment=self.environment,
-                started_at=started_at,
-                duration_s=self._monotonic() - t0,
-                status=rollup_status(findings),
-                observations=observations,
-                findings=tuple(findings),
-                evidence=evidence,
-            )
-
+        evidence["canary"] = _canary_evidence(message)
         try:
             self._inbox.__enter__()
             self._inbox_open = True
         except InboxError as exc:
-            return finish([_inbox_finding(exc, "before sending")], {})
+            return [_inbox_finding(exc, "before sending")], {}
         try:
             receipt = self._sender.send(message)
         except SendError as exc:
             evidence["transport_log"] = list(exc.transport_log)
-            return finish([_send_finding(exc, _where(cfg.sender))], {})
+            return [_send_finding(exc, _where(cfg.sender))], {}
         sent_mono = self._monotonic()
+        self._sent(message, receipt, evidence)
+        try:
+            found = self._inbox.wait_for(message.token, receipt.accepted_at, cfg.timeout)
+        except InboxError as exc:
+            return [_inbox_finding(exc, "while waiting for the canary")], {}
+        if found is None:
+            return [_not_delivered(message, cfg)], {"canary.delivered": False}
+        return self._delivered(found, receipt, self._monotonic() - sent_mono, evidence)
+
+    def _sent(self, message: CanaryMessage, receipt: SendReceipt, evidence: dict[str, Any]) -> None:
+        """The relay accepted: from now on there is a canary to record."""
         evidence["canary"].update(
             sent_at=receipt.accepted_at.isoformat(), relay_reply=receipt.relay_reply
         )
@@ -201,29 +215,31 @@ class CanaryRoundTrip:
             self.environment,
             message.message_id,
             receipt.accepted_at,
-            cfg.release,
+            self.config.release,
             delivered=False,
         )
-        try:
-            found = self._inbox.wait_for(message.token, receipt.accepted_at, cfg.timeout)
-        except InboxError as exc:
-            return finish([_inbox_finding(exc, "while waiting for the canary")], {})
-        if found is None:
-            return finish([_not_delivered(message, cfg)], {"canary.delivered": False})
-        detected_at, waited = self.ctx.clock(), self._monotonic() - sent_mono
+
+    def _delivered(
+        self,
+        found: RawMessage,
+        receipt: SendReceipt,
+        waited: float,
+        evidence: dict[str, Any],
+    ) -> tuple[list[Finding], dict[str, Scalar]]:
+        """The canary is in the inbox: inspect it, time it, record it."""
+        detected_at = self.ctx.clock()
         self.found = found
         findings, observations = self._inspect(found, evidence)
-        latency = latency_facts(receipt.accepted_at, found, _received_at(evidence), detected_at)
+        received_at = _received_at(evidence)
+        latency = latency_facts(receipt.accepted_at, found, received_at, detected_at)
         latency["send_to_detection_s"] = round(waited, 3)
         evidence["latency"] = latency
-        findings += _slow(latency, cfg.latency_warn)
-        self.record = dataclasses.replace(
-            self.record,
-            delivered=True,
-            received_at=_received_at(evidence),
-            detected_at=detected_at,
-        )
-        return finish(findings, observations)
+        findings += _slow(latency, self.config.latency_warn)
+        if self.record is not None:
+            self.record = dataclasses.replace(
+                self.record, delivered=True, received_at=received_at, detected_at=detected_at
+            )
+        return findings, observations
 
     def _inspect(
         self, found: RawMessage, evidence: dict[str, Any]
