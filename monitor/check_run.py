@@ -5,12 +5,14 @@ and the canary reuse the pieces:
 
     run_checks(settings, ...)            plan + run + record, the whole thing
       start_run(db, ...)                 the run row, written before any check runs
-      run_specs(...)                     monitor.runner
-      record_results(db, run, results)   results + baselines + drifts + run status, one commit
+      stream_specs(...)                  monitor.runner: results handed over as they finish
+      _StreamRecorder                    stores them in batches: results + baselines + drift
+    record_results(db, run, results)     the same for results gathered elsewhere (a canary)
 
 The run row is committed first, so a run that dies half way stays visible as unfinished.
-Everything a run found is committed in one transaction after the checks, so a reader never
-sees results without their drift.
+Results are stored in batches while the run goes on (memory stays flat for thousands of
+domains); each batch commits its results with their drift, so a reader never sees a result
+without its drift, and the run's status is written when the last batch is in.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 
 from checks.base import Clock, utcnow
+from checks.dns.resolver import Resolver
 from checks.result import CheckResult, Severity, Status
 from monitor.baseline import record_evaluations
 from monitor.config import Settings
 from monitor.drift import Direction, Drift
 from monitor.plan import CheckSpec, build_plan, default_registry
-from monitor.runner import Progress, run_specs
+from monitor.runner import Progress, stream_specs
 from monitor.storage import (
     Baseline,
     Database,
@@ -108,6 +111,8 @@ def run_checks(
     database: Database | None = None,
     clock: Clock = utcnow,
     progress: Progress | None = None,
+    resolver: Resolver | None = None,
+    keep_evidence: bool = True,
 ) -> CheckRunOutcome:
     """Run the DNS checks now, store everything, evaluate baselines and drift.
 
@@ -121,6 +126,9 @@ def run_checks(
         database: an open database; default: open (and migrate) `settings.database.url`.
         clock: time source.
         progress: called once per finished check (progress bars).
+        resolver: the run's resolver (default: a fresh one from `settings.dns`).
+        keep_evidence: keep passing results' evidence in the outcome (JSON output); the
+            database always stores it whole.
 
     Raises:
         PlanError: unknown domain or environment, or nothing to check.
@@ -136,13 +144,85 @@ def run_checks(
     db = database or open_database(settings.database.url)
     try:
         run = start_run(db, trigger=trigger, release=release, started_at=clock())
-        results = run_specs(
-            plan, dns=settings.dns, registry=registry, clock=clock, progress=progress
+        recorder = _StreamRecorder(db, run, clock=clock, keep_evidence=keep_evidence)
+
+        def on_result(index: int, result: CheckResult) -> None:
+            recorder.add(index, result)
+            if progress is not None:
+                progress(result)
+
+        stream_specs(
+            plan,
+            dns=settings.dns,
+            registry=registry,
+            on_result=on_result,
+            clock=clock,
+            resolver=resolver,
         )
-        return record_results(db, run, results, finished_at=clock())
+        return recorder.finish(finished_at=clock())
     finally:
         if database is None:
             db.dispose()
+
+
+class _StreamRecorder:
+    """Stores results in batches while the run goes on, so memory stays flat however many
+    domains a run has. Each batch's results and their drift commit together: a reader never
+    sees a result without its drift. The run row gets its status when the last batch is in.
+
+    Evidence of a passing result is dropped from memory once stored (unless the caller wants
+    it, e.g. for JSON output); failure evidence stays for alerts [STYLE 9].
+    """
+
+    BATCH = 250
+
+    def __init__(self, db: Database, run: RunRecord, *, clock: Clock, keep_evidence: bool) -> None:
+        self.db, self.run, self.clock, self.keep_evidence = db, run, clock, keep_evidence
+        self.pending: list[tuple[int, CheckResult]] = []
+        self.stored: dict[int, StoredResult] = {}
+        self.drifts: list[StoredDrift] = []
+        self.baselines: list[Baseline] = []
+
+    def add(self, index: int, result: CheckResult) -> None:
+        self.pending.append((index, result))
+        if len(self.pending) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        indexes = [i for i, _ in self.pending]
+        with self.db.transaction() as session:
+            stored = ResultRepository(session).add_all(self.run.id, [r for _, r in self.pending])
+            baselines, drifts = record_evaluations(session, stored, now=self.clock())
+        self.baselines += baselines
+        self.drifts += drifts
+        for index, item in zip(indexes, stored, strict=True):
+            self.stored[index] = item if self.keep_evidence else _slim(item)
+        self.pending = []
+
+    def finish(self, *, finished_at: dt.datetime) -> CheckRunOutcome:
+        self._flush()
+        results = tuple(self.stored[i] for i in sorted(self.stored))
+        status = run_status((s.result for s in results), (d.drift for d in self.drifts))
+        with self.db.transaction() as session:
+            finished = ResultRepository(session).finish_run(
+                self.run.id, finished_at=finished_at, status=status.value
+            )
+        return CheckRunOutcome(
+            run=finished,
+            results=results,
+            drifts=tuple(self.drifts),
+            new_baselines=tuple(self.baselines),
+            status=status,
+        )
+
+
+def _slim(stored: StoredResult) -> StoredResult:
+    """The stored result without its evidence when it passed (the database keeps it whole)."""
+    if stored.result.status is not Status.PASS or not stored.result.evidence:
+        return stored
+    return dataclasses.replace(stored, result=dataclasses.replace(stored.result, evidence={}))
 
 
 def start_run(

@@ -29,7 +29,14 @@ from checks.result import CheckResult, Finding, Severity, Status
 from monitor.config.core import DnsSettings
 from monitor.plan import CheckSpec
 
-__all__ = ["Progress", "default_deadline", "make_resolver", "run_one", "run_specs"]
+__all__ = [
+    "Progress",
+    "default_deadline",
+    "make_resolver",
+    "run_one",
+    "run_specs",
+    "stream_specs",
+]
 
 Progress = Callable[[CheckResult], None]
 
@@ -96,11 +103,36 @@ def run_specs(
         progress: called in the calling thread once per finished result.
         resolver: a resolver to use instead of a fresh one built from `dns`.
     """
+    results: dict[int, CheckResult] = {}
+
+    def collect(index: int, result: CheckResult) -> None:
+        results[index] = result
+        if progress is not None:
+            progress(result)
+
+    stream_specs(
+        specs, dns=dns, registry=registry, on_result=collect, clock=clock, resolver=resolver
+    )
+    return [results[i] for i in range(len(specs))]
+
+
+def stream_specs(
+    specs: Sequence[CheckSpec],
+    *,
+    dns: DnsSettings,
+    registry: Mapping[str, type],
+    on_result: Callable[[int, CheckResult], None],
+    clock: Clock = utcnow,
+    resolver: Resolver | None = None,
+) -> None:
+    """Like `run_specs`, but hand each result to `on_result(index, result)` as it finishes
+    (in the calling thread) and keep none: a run of thousands of domains is stored as it
+    goes instead of held whole in memory."""
     if not specs:
-        return []
+        return
     resolver = resolver or make_resolver(dns)
     pool = _Pool(specs, registry, resolver, clock, min(dns.concurrency, len(specs)))
-    return pool.run(default_deadline(dns), progress)
+    pool.run(default_deadline(dns), on_result)
 
 
 class _Pool:
@@ -125,27 +157,24 @@ class _Pool:
         self.running: dict[int, tuple[float, dt.datetime]] = {}
         self.abandoned: set[int] = set()
 
-    def run(self, deadline: float, progress: Progress | None) -> list[CheckResult]:
+    def run(self, deadline: float, on_result: Callable[[int, CheckResult], None]) -> None:
         for index in range(len(self.specs)):
             self.todo.put(index)
         for _ in range(self.size):
             self._spawn()
-        results: dict[int, CheckResult] = {}
-        while len(results) < len(self.specs):
+        delivered: set[int] = set()
+        while len(delivered) < len(self.specs):
             try:
                 index, result = self.done.get(timeout=self._wait_time(deadline))
             except queue.Empty:
                 pass
             else:
-                if index not in results:
-                    results[index] = result
-                    if progress is not None:
-                        progress(result)
+                if index not in delivered:  # an abandoned check may still finish late
+                    delivered.add(index)
+                    on_result(index, result)
             for index, result in self._overdue(deadline):
-                results[index] = result
-                if progress is not None:
-                    progress(result)
-        return [results[i] for i in range(len(self.specs))]
+                delivered.add(index)
+                on_result(index, result)
 
     def _spawn(self) -> None:
         threading.Thread(target=self._work, name="senderwatch-check", daemon=True).start()

@@ -19,10 +19,8 @@ names above the organizational domain (`_dmarc.com`) are asked once per run.
 from __future__ import annotations
 
 import dataclasses
-import functools
 
-from publicsuffixlist import PublicSuffixList
-
+from checks import psl
 from checks.dns import _checkdmarc
 from checks.dns._lookup import chase
 from checks.dns.resolver import Answer, Resolver
@@ -32,16 +30,9 @@ __all__ = ["Discovery", "Lookup", "discover", "organizational_domain"]
 MAX_WALK_LABELS = 8
 
 
-@functools.cache
-def _psl() -> PublicSuffixList:
-    """The bundled Public Suffix List, loaded once (data, not a DNS cache)."""
-    return PublicSuffixList()
-
-
 def organizational_domain(domain: str) -> str:
     """RFC 7489 §3.2 organizational domain of an A-label domain (the domain itself if none)."""
-    domain = domain.rstrip(".").lower()
-    return _psl().privatesuffix(domain) or domain
+    return psl.organizational_domain(domain)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -245,14 +245,30 @@ def _set_target(tn: TermNode, domain: str) -> None:
 def _resolve_all(pending: list[TermNode], resolver: Any, pool: Executor) -> None:
     """Ask every term's question of one level at once (one round trip per tree level).
 
-    The calling thread asks the first question itself; only the others go to the pool.
+    The calling thread asks the first question itself and reads cached answers; only the
+    other unanswered questions go to the pool.
     """
     if not pending:
         return
-    futures = [pool.submit(_resolve, tn, resolver) for tn in pending[1:]]
-    _resolve(pending[0], resolver)
+    # Answers this run already has (shared ESP includes) are read inline: a hand-off to the
+    # pool costs more CPU than the cache lookup it would wrap.
+    ask = [tn for tn in pending if not _answered(tn, resolver)]
+    futures = [pool.submit(_resolve, tn, resolver) for tn in ask[1:]]
+    asked = {id(tn) for tn in ask}
+    for tn in pending:
+        if id(tn) not in asked:
+            _resolve(tn, resolver)
+    if ask:
+        _resolve(ask[0], resolver)  # the calling thread asks one question itself
     for future in futures:
         future.result()
+
+
+def _answered(tn: TermNode, resolver: Any) -> bool:
+    """The term's question is in the run's cache already (include/redirect: TXT)."""
+    if tn.term.name not in ("include", "redirect") or not hasattr(resolver, "has_answer"):
+        return False
+    return bool(resolver.has_answer(tn.target, "TXT"))
 
 
 def _resolve(tn: TermNode, resolver: Any) -> None:

@@ -197,6 +197,14 @@ class Resolver:
         """A resolver with the same settings and an empty cache (one per run)."""
         return Resolver(self.nameserver_specs, self.timeout, self.retries, self.backoff)
 
+    def has_answer(self, name: str, rdtype: str) -> bool:
+        """True when `query(name, rdtype)` would be answered from this run's cache (callers
+        that fan out to threads skip the hand-off for questions already answered)."""
+        key = (to_alabel(name), rdtype.upper())
+        with self._lock:
+            cached = self._cache.get(key)
+            return cached is not None and cached[0] > time.monotonic()
+
     def txt(self, name: str) -> Answer:
         return self.query(name, "TXT")
 

@@ -18,6 +18,7 @@ than in the schema:
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["Database", "DatabaseUnavailable", "make_engine", "redacted_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 class DatabaseUnavailable(Exception):
@@ -51,7 +56,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url)
+        # default=str: a check that put bytes or a datetime in its evidence must not lose the
+        # whole run at commit time; serialising once here spares a JSON round trip per value.
+        engine = create_engine(url, json_serializer=_json_dumps)
     except ModuleNotFoundError as exc:
         hint = " (install senderwatch[postgres])" if "psycopg" in str(exc) else ""
         raise DatabaseUnavailable(

@@ -7,21 +7,14 @@ package, not a DNS cache, so it cannot hide drift.
 
 from __future__ import annotations
 
-import functools
 from typing import Literal
 
-from publicsuffixlist import PublicSuffixList
-
+from checks import psl
 from checks.dns.resolver import to_alabel
 
 __all__ = ["AlignmentMode", "aligned", "domain_of", "normalise_domain", "organizational_domain"]
 
 AlignmentMode = Literal["r", "s"]
-
-
-@functools.cache
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
 
 
 def normalise_domain(domain: str | None) -> str | None:
@@ -47,7 +40,7 @@ def domain_of(identity: str | None) -> str | None:
 def organizational_domain(domain: str) -> str:
     """The registrable domain (`mx.example.co.uk` → `example.co.uk`); a public suffix itself."""
     name = normalise_domain(domain) or domain.lower()
-    return _psl().privatesuffix(name) or name
+    return psl.organizational_domain(name)
 
 
 def aligned(a: str | None, b: str | None, mode: AlignmentMode) -> bool:
