@@ -35,7 +35,7 @@ def _config(check_id: str) -> object:
     return cls.Config(selectors=("s1", "s2")) if check_id == "dns.dkim" else cls.Config()
 
 
-@pytest.mark.parametrize("check_id", list(CHECKS))
+@pytest.mark.parametrize("check_id", [c for c in CHECKS if c.startswith("dns.")])
 def test_unanswerable_dns_is_an_error_never_a_failure(
     bad_server: tuple[str, str], check_id: str
 ) -> None:
