@@ -80,6 +80,11 @@ RULES: tuple[Rule, ...] = (
     Rule("canary.spf_aligned", "true", CRITICAL),
     Rule("canary.dkim_aligned", "true", CRITICAL),
     Rule("canary.tls", "true", CRITICAL),
+    Rule("canary.delivered", "true", CRITICAL),
+    # Relay probe (smtp check): STARTTLS dropped or a certificate no longer valid
+    Rule("smtp.starttls", "true", CRITICAL),
+    Rule("smtp.cert_valid", "true", CRITICAL),
+    Rule("smtp.tls_version", Order(("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")), CRITICAL),
 )
 DEFAULT_RULE = Rule("*", "neutral", WARNING)
 # ---------------------------------------------------------------------------------------------

@@ -68,6 +68,14 @@ CASES = [
     ("canary.spf_aligned", True, False, W, CRIT),
     ("canary.dkim_aligned", True, False, W, CRIT),
     ("canary.tls", True, False, W, CRIT),
+    ("canary.delivered", True, False, W, CRIT),
+    ("canary.delivered", False, True, S, INFO),
+    # Relay probe
+    ("smtp.starttls", True, False, W, CRIT),
+    ("smtp.cert_valid", True, False, W, CRIT),
+    ("smtp.tls_version", "TLSv1.3", "TLSv1.2", W, CRIT),
+    ("smtp.tls_version", "TLSv1.2", "TLSv1.3", S, INFO),
+    ("smtp.auth_mechanisms", "LOGIN,PLAIN", "PLAIN", C, WARN),
     # Everything else: a neutral change
     ("spf.lookups", 3, 4, C, WARN),
     ("mx.hosts", "a.test", "b.test", C, WARN),
