@@ -70,8 +70,9 @@ def _measure(resolver: Resolver, domain: str, config: Config, out: Outcome) -> N
     if not selectors:
         out.add(
             "dkim.no_selectors",
-            INFO,
-            "No DKIM selectors are configured for this domain, so no key was checked.",
+            WARNING,
+            "No DKIM selectors are configured for this domain, so no key was checked "
+            "(selectors cannot be discovered from DNS: list them in dkim_selectors).",
         )
         return
     out.evidence["selectors"] = {}
