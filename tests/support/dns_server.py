@@ -135,9 +135,14 @@ class KnotServer:
                 query = dns.message.make_query(probe, dns.rdatatype.SOA)
                 answer = dns.query.udp(query, self.host, port=self.port, timeout=0.5)
                 if answer.answer:
-                    return
+                    break
             time.sleep(0.05)
-        raise RuntimeError(f"knotd did not answer for {probe}: {self.log_text()}")
+        else:
+            raise RuntimeError(f"knotd did not answer for {probe}: {self.log_text()}")
+        # Someone answered: make sure it is our knotd, not another server on that port.
+        time.sleep(0.1)
+        if self._proc is not None and self._proc.poll() is not None:
+            raise RuntimeError(f"knotd exited (port {self.port} in use?): {self.log_text()}")
 
     def log_text(self) -> str:
         path = self.workdir / "knotd.log"
@@ -217,9 +222,18 @@ def _main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5353)
     args = parser.parse_args()
+    # Blocked, so they wait for sigwait below instead of killing us before knotd is stopped.
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop | {signal.SIGHUP})
     with KnotServer(args.zone_dir, host=args.host, port=args.port) as server:
-        print(f"serving {len(server.zones())} zones on {server.address}; Ctrl-C stops", flush=True)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        print(
+            f"serving {len(server.zones())} zones on {server.address}; "
+            "SIGHUP reloads edited zones (bump their serial), Ctrl-C stops",
+            flush=True,
+        )
+        while signal.sigwait(stop | {signal.SIGHUP}) == signal.SIGHUP:
+            server.reload()
+            print("zones reloaded", flush=True)
 
 
 if __name__ == "__main__":
