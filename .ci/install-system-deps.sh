@@ -2,8 +2,17 @@
 # Installs the real servers the test suite starts on loopback: an authoritative DNS server (knot),
 # a DNS front that adds latency (dnsdist, for bench/), Postfix + OpenDKIM + OpenDMARC + the SPF
 # policy daemon + Dovecot (canary e2e lab) and PostgreSQL. Their own system services stay down;
-# the tests start each daemon with a config of their own.
+# the tests start each daemon with a config of their own. Does nothing when all are present.
 set -euo pipefail
+PKGS=(
+  knot knot-dnsutils dnsdist
+  postfix opendkim opendkim-tools opendmarc postfix-policyd-spf-python
+  dovecot-core dovecot-imapd dovecot-lmtpd
+  postgresql iproute2 ca-certificates openssl
+)
+if dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
+  exit 0
+fi
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -15,8 +24,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   $SUDO chmod +x /usr/sbin/policy-rc.d
 fi
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
-$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-  knot knot-dnsutils dnsdist \
-  postfix opendkim opendkim-tools opendmarc postfix-policyd-spf-python \
-  dovecot-core dovecot-imapd dovecot-lmtpd \
-  postgresql iproute2 ca-certificates openssl
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${PKGS[@]}"
