@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import dns.exception
@@ -151,6 +152,8 @@ class Resolver:
         timeout: seconds for one attempt (all nameservers), per RFC 7208 §4.6.4 spirit.
         retries: extra attempts after a transient failure (timeout, SERVFAIL, REFUSED).
         backoff: initial backoff in seconds, doubled per retry with jitter.
+        max_cached: answers kept (least recently used dropped first); a dropped answer is
+            only asked again, never wrong.
     """
 
     def __init__(
@@ -159,13 +162,19 @@ class Resolver:
         timeout: float = 2.0,
         retries: int = 2,
         backoff: float = 0.2,
+        max_cached: int = 4096,
     ) -> None:
         self.nameserver_specs = tuple(nameservers)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self._resolver = self._make_dnspython_resolver()
-        self._cache: dict[tuple[str, str], tuple[float, Answer | DnsUnavailable]] = {}
+        # Least recently used first. Bounded: a run of many domains asks each domain's own
+        # names once, while shared include chains are asked again and again and stay.
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Answer | DnsUnavailable]] = (
+            OrderedDict()
+        )
+        self.max_cached = max_cached
         self._inflight: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
         # One retry policy for all threads (tenacity keeps per-call state thread-local).
@@ -195,7 +204,9 @@ class Resolver:
 
     def fresh(self) -> Resolver:
         """A resolver with the same settings and an empty cache (one per run)."""
-        return Resolver(self.nameserver_specs, self.timeout, self.retries, self.backoff)
+        return Resolver(
+            self.nameserver_specs, self.timeout, self.retries, self.backoff, self.max_cached
+        )
 
     def has_answer(self, name: str, rdtype: str) -> bool:
         """True when `query(name, rdtype)` would be answered from this run's cache (callers
@@ -220,23 +231,16 @@ class Resolver:
                 cached = self._cache.get(key)
                 if cached is not None and cached[0] > time.monotonic():
                     self.cache_hits += 1
-                    value = cached[1]
-                    break
+                    self._cache.move_to_end(key)
+                    return _raise_or_return(cached[1])
                 waiter = self._inflight.get(key)
                 if waiter is None:
-                    event = threading.Event()
-                    self._inflight[key] = event
+                    self._inflight[key] = threading.Event()
                     break
             # Another thread is asking the same question: share its answer.
             waiter.wait()
-        else:  # pragma: no cover - loop always breaks
-            raise AssertionError
-        if cached is not None and cached[0] > time.monotonic():
-            if isinstance(value, DnsUnavailable):
-                raise value
-            return value
         try:
-            value = self._query_with_retries(*key)
+            value: Answer | DnsUnavailable = self._query_with_retries(*key)
         except DnsUnavailable as exc:
             value = exc
         except BaseException:
@@ -248,10 +252,10 @@ class Resolver:
         with self._lock:
             ttl = 30.0 if isinstance(value, DnsUnavailable) else max(value.ttl, 1)
             self._cache[key] = (time.monotonic() + ttl, value)
+            if len(self._cache) > self.max_cached:
+                self._cache.popitem(last=False)  # least recently used
             self._inflight.pop(key).set()
-        if isinstance(value, DnsUnavailable):
-            raise value
-        return value
+        return _raise_or_return(value)
 
     def _query_with_retries(self, name: str, rdtype: str) -> Answer:
         try:
@@ -277,6 +281,12 @@ class Resolver:
         except OSError as exc:
             raise _Transient("network", str(exc)) from exc
         return _answer_from(name, rdtype, result)
+
+
+def _raise_or_return(value: Answer | DnsUnavailable) -> Answer:
+    if isinstance(value, DnsUnavailable):
+        raise value
+    return value
 
 
 def _classify_no_nameservers(exc: dns.resolver.NoNameservers) -> tuple[str, str]:

@@ -101,3 +101,17 @@ def test_idn_names_are_queried_as_alabels_and_shown_as_ulabels() -> None:
     assert to_alabel("Bücher.TEST.") == "xn--bcher-kva.test"
     assert to_alabel("_dmarc.bücher.test") == "_dmarc.xn--bcher-kva.test"
     assert to_ulabel("xn--bcher-kva.test") == "bücher.test"
+
+
+def test_the_cache_is_bounded_and_keeps_what_is_asked_again(resolver: Resolver) -> None:
+    """Thousands of domains must not grow memory without bound; shared names stay cached."""
+    small = Resolver(resolver.nameserver_specs, timeout=1.0, retries=0, max_cached=2)
+    small.txt("healthy.test")
+    small.txt("_dmarc.healthy.test")
+    small.txt("healthy.test")  # hit: now the most recently used
+    small.txt("_smtp._tls.healthy.test")  # evicts _dmarc, the least recently used
+    assert small.queries_sent == 3
+    small.txt("healthy.test")
+    assert small.queries_sent == 3
+    small.txt("_dmarc.healthy.test")
+    assert small.queries_sent == 4
