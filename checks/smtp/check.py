@@ -22,7 +22,7 @@ from typing import Any
 
 from checks.base import CheckContext
 from checks.result import CheckResult, Finding, Scalar, Severity, rollup_status
-from checks.smtp.session import Security, SmtpEndpoint, SmtpSession, SmtpStepError
+from checks.smtp.session import SmtpEndpoint, SmtpSession, SmtpStepError
 from checks.tls import certificate_facts
 
 __all__ = ["Config", "SmtpCheck", "SmtpCheckConfig"]
@@ -31,8 +31,9 @@ CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
-    """The relay to probe (built by `monitor.canary_settings.smtp_check_config`).
+class Config(SmtpEndpoint):
+    """The relay to probe: every `SmtpEndpoint` field, plus what to expect of it (built by
+    `monitor.canary_settings.smtp_check_config`).
 
     Attributes:
         expiry_warn_days: warn when the certificate expires in fewer days than this.
@@ -40,30 +41,12 @@ class Config:
             then critical, because every canary send would fail at `auth`.
     """
 
-    host: str
-    port: int = 587
-    security: Security = "starttls"
-    timeout: float = 30.0
-    verify_certificate: bool = True
-    ca_file: str | None = None
-    client_cert_file: str | None = None
-    client_key_file: str | None = None
-    helo: str | None = None
     expiry_warn_days: int = 14
     auth_required: bool = False
 
-    def endpoint(self, *, verify: bool | None = None) -> SmtpEndpoint:
-        return SmtpEndpoint(
-            host=self.host,
-            port=self.port,
-            security=self.security,
-            timeout=self.timeout,
-            verify_certificate=self.verify_certificate if verify is None else verify,
-            ca_file=self.ca_file,
-            client_cert_file=self.client_cert_file,
-            client_key_file=self.client_key_file,
-            helo=self.helo,
-        )
+    def endpoint(self, *, verify: bool) -> SmtpEndpoint:
+        """This relay, with certificate verification forced on or off for one probe."""
+        return dataclasses.replace(self, verify_certificate=verify)
 
 
 SmtpCheckConfig = Config  # the name `Config` is shadowed inside the check class

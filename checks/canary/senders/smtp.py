@@ -12,39 +12,18 @@ import dataclasses
 from checks.base import Clock, utcnow
 from checks.canary.message import CanaryMessage
 from checks.canary.senders.base import SendError, SendReceipt
-from checks.smtp.session import Security, SmtpEndpoint, SmtpSession, SmtpStepError
+from checks.smtp.session import SmtpEndpoint, SmtpSession, SmtpStepError
 
 __all__ = ["SmtpSendConfig", "SmtpSender"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class SmtpSendConfig:
-    """The relay and how to authenticate to it (built by `monitor.canary_settings`)."""
+class SmtpSendConfig(SmtpEndpoint):
+    """The relay (every `SmtpEndpoint` field) and how to authenticate to it (built by
+    `monitor.canary_settings`)."""
 
-    host: str
-    port: int = 587
-    security: Security = "starttls"
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)
-    timeout: float = 30.0
-    verify_certificate: bool = True
-    ca_file: str | None = None
-    client_cert_file: str | None = None
-    client_key_file: str | None = None
-    helo: str | None = None
-
-    def endpoint(self) -> SmtpEndpoint:
-        return SmtpEndpoint(
-            host=self.host,
-            port=self.port,
-            security=self.security,
-            timeout=self.timeout,
-            verify_certificate=self.verify_certificate,
-            ca_file=self.ca_file,
-            client_cert_file=self.client_cert_file,
-            client_key_file=self.client_key_file,
-            helo=self.helo,
-        )
 
 
 class SmtpSender:
@@ -64,7 +43,7 @@ class SmtpSender:
                 starttls, auth, mail_from, rcpt or data, and the relay's reply.
         """
         cfg = self.config
-        with SmtpSession(cfg.endpoint()) as session:
+        with SmtpSession(cfg) as session:
             try:
                 session.open()
                 if cfg.username:
