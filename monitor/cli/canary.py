@@ -18,7 +18,13 @@ import click
 from checks.result import CheckResult
 from monitor.canary_run import CanaryRunOutcome, run_canary
 from monitor.check_run import CheckRunOutcome
-from monitor.cli._common import ExitCode, config_option, load_or_exit
+from monitor.cli._common import (
+    ExitCode,
+    alert_on,
+    config_option,
+    load_or_exit,
+    no_alerts_option,
+)
 from monitor.config import ConfigError, Settings
 from monitor.output import outcome_document, render_text, to_json
 from monitor.plan import PlanError
@@ -39,6 +45,7 @@ __all__ = ["canary", "canary_details", "print_canary", "run_canary_gate", "run_c
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@no_alerts_option
 @config_option
 def canary(
     *,
@@ -46,6 +53,7 @@ def canary(
     release: str | None,
     timeout: float | None,
     fmt: str,
+    no_alerts: bool,
     config_path: Path,
 ) -> None:
     """Send a canary through environment E's sending path and prove its authentication.
@@ -58,6 +66,8 @@ def canary(
     result = run_canary_or_exit(
         lambda: run_canary(settings, env_name, release=release, timeout=timeout)
     )
+    if not no_alerts:
+        alert_on(settings, result.outcome)
     print_canary(result, fmt=fmt)
     sys.exit(result.exit_code)
 

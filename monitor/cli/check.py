@@ -15,7 +15,13 @@ import click
 
 from checks.result import CheckResult
 from monitor.check_run import CheckRunOutcome, run_checks
-from monitor.cli._common import ExitCode, config_option, load_or_exit
+from monitor.cli._common import (
+    ExitCode,
+    alert_on,
+    config_option,
+    load_or_exit,
+    no_alerts_option,
+)
 from monitor.output import outcome_document, render_junit, render_text, to_json
 from monitor.plan import PlanError, build_plan, default_registry
 from monitor.runner import Progress
@@ -41,7 +47,7 @@ PROGRESS_MIN_CHECKS = 20
     help="Also write JUnit XML here (one testcase per result) for deploy pipelines.",
 )
 @click.option("--release", metavar="LABEL", help="Release label stored on the run (deploys).")
-@click.option("--no-alerts", is_flag=True, help="Skip the alert lifecycle and notifications.")
+@no_alerts_option
 @click.option(
     "--canary", "with_canary", is_flag=True, help="With --env: also send E's canary (one run)."
 )
@@ -83,13 +89,8 @@ def check(
     except (PlanError, DatabaseUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
-    if not no_alerts:  # alerts (docs/alerts.md): lifecycle + bounded delivery before exit
-        from monitor.alerting import after_check_run
-
-        drifts = [d.drift for d in outcome.drifts]
-        alerted = after_check_run(settings, [r.result for r in outcome.results], drifts)
-        for line in alerted.summary_lines():
-            click.echo(line, err=True)
+    if not no_alerts:
+        alert_on(settings, outcome)
     exit_with(outcome, fmt=fmt, junit=junit)
 
 

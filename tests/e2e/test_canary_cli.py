@@ -7,6 +7,7 @@ deploy pipeline takes. Exit codes are the contract those pipelines read.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from monitor.storage import open_database
 from monitor.storage.canary_models import CanaryRepository
+from tests.support.http_receiver import HttpReceiver
 from tests.support.mail_lab import Endpoint, MailLab
 
 pytestmark = pytest.mark.e2e
@@ -201,3 +204,46 @@ def test_broken_dkim_after_a_good_run_is_weakened_drift(mail_lab: MailLab, confi
     assert drifts["canary.dkim"]["before"] == "pass"
     assert drifts["canary.dkim"]["after"] == "fail"
     assert drifts["canary.dkim"]["direction"] == "weakened"
+
+
+def test_canary_runs_the_alert_lifecycle_before_it_exits(
+    mail_lab: MailLab, config: Path, tmp_path: Path
+) -> None:
+    """A cron-run canary alerts on its own: the second failure in a row fires one webhook
+    (flap damping: two sightings for canaries), and --no-alerts sends nothing."""
+    with mail_lab.ns.entered():  # the receiver's socket lives where the CLI runs
+        receiver = HttpReceiver()
+    secret = "whsec_" + base64.b64encode(b"e2e canary alert secret!").decode()
+    config.write_text(
+        config.read_text()
+        + f"""
+[[alerts.channels]]
+name = "hook"
+kind = "webhook"
+url = "{receiver.url()}"
+secret_env = "E2E_WEBHOOK_SECRET"
+"""
+    )
+    os.environ["E2E_WEBHOOK_SECRET"] = secret
+    try:
+        with receiver:
+            quiet = _cli(mail_lab, config, "canary", "--env", "shadow", "--no-alerts")
+            assert quiet.returncode == 1, quiet.stdout + quiet.stderr
+            first = _cli(mail_lab, config, "canary", "--env", "shadow")
+            assert first.returncode == 1, first.stdout + first.stderr
+            assert receiver.requests == []  # --no-alerts runs do not count; one sighting
+            second = _cli(mail_lab, config, "canary", "--env", "shadow")
+            assert second.returncode == 1, second.stdout + second.stderr
+            receiver.wait_for(1)  # delivered before the command exited
+    finally:
+        del os.environ["E2E_WEBHOOK_SECRET"]
+    codes = set()
+    for request in receiver.requests:
+        Webhook(secret).verify(request.body, dict(request.headers))
+        payload = request.json()
+        assert (payload["type"], payload["data"]["reason"]) == ("alert.firing", "first")
+        alert = payload["data"]["alert"]
+        assert (alert["environment"], alert["check"]) == ("shadow", "canary")
+        codes.add(alert["code"])
+    assert {"canary.dkim_none", "canary.dmarc_fail"} <= codes
+    assert len(codes) == len(receiver.requests)  # one notification per problem, no repeats
