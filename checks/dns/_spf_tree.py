@@ -266,7 +266,7 @@ def _resolve_all(pending: list[TermNode], resolver: Any, pool: Executor) -> None
 
 def _answered(tn: TermNode, resolver: Any) -> bool:
     """The term's question is in the run's cache already (include/redirect: TXT)."""
-    if tn.term.name not in ("include", "redirect") or not hasattr(resolver, "has_answer"):
+    if tn.term.name not in ("include", "redirect"):
         return False
     return bool(resolver.has_answer(tn.target, "TXT"))
 

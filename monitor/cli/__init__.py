@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli._common import CONFIG_OPTION_HELP, ExitCode
+from monitor.cli._common import ExitCode
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -22,9 +22,6 @@ __all__ = ["ExitCode", "cli", "main"]
 @click.version_option(package_name="senderwatch")
 def cli() -> None:
     """senderwatch: prove that your organisation's email authenticates, continuously."""
-
-
-_ = CONFIG_OPTION_HELP
 
 
 def main() -> None:
