@@ -1,7 +1,7 @@
 """Durable delivery: the outbox dispatcher and the store protocol it runs on.
 
 Rows are written by the lifecycle in the same transaction as the alert state change
-(`monitor.alerting`); this module only delivers them. One row's life:
+(`monitor.engine.alerting`); this module only delivers them. One row's life:
 
 1. `pending`, due at `next_attempt_at`;
 2. claimed: a conditional UPDATE (on PostgreSQL after `SELECT ... FOR UPDATE SKIP LOCKED`)

@@ -41,9 +41,9 @@ def worker_senderwatch(front: str, domains: list[str], concurrency: int) -> dict
     Exactly `run_checks` (what `senderwatch check` runs), with the resolver passed in so its
     counters can be read, and passing results' evidence not kept in memory (text output).
     """
-    from monitor.check_run import run_checks
     from monitor.config import parse_settings
-    from monitor.runner import make_resolver
+    from monitor.engine.check_run import run_checks
+    from monitor.engine.runner import make_resolver
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = parse_settings(

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from checks.result import CheckResult
 
-__all__ = ["Check", "CheckContext", "Clock", "utcnow"]
+__all__ = ["Check", "CheckContext", "Clock", "DomainTarget", "utcnow"]
 
 Clock = Callable[[], dt.datetime]
 
@@ -38,10 +38,36 @@ class CheckContext:
     environment: str | None = None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class DomainTarget:
+    """One watched domain as the operator configured it, in the checks' own terms.
+
+    `monitor.wiring` builds it from the domain's settings; each domain-scoped check turns it
+    into its own `Config` (`configure`), so the mapping lives beside the check that uses it
+    and `checks` never imports the config layer.
+    """
+
+    name: str
+    dkim_selectors: tuple[str, ...] = ()
+    dmarc_policy: str | None = None
+    spf_includes: tuple[str, ...] = ()
+    spf_ip_ranges: tuple[str, ...] = ()
+    min_dkim_bits: int = 2048
+    dkim_key_types: tuple[str, ...] = ("rsa", "ed25519")
+
+
 class Check(Protocol):
-    """The protocol every registered check implements."""
+    """The protocol every registered check implements.
+
+    `drift_rules` say which way each observation the check emits is stronger
+    (`checks.drift_rules`). Domain-scoped checks (scope "domain") also have a classmethod
+    `configure(target: DomainTarget) -> Config`; environment-scoped ones (the relay probe)
+    are configured from the environment's settings by `monitor.wiring`.
+    """
 
     kind: str
     name: str
+    scope: str
+    drift_rules: tuple[Any, ...]
 
     def run(self, subject: str, config: Any, ctx: CheckContext) -> CheckResult: ...

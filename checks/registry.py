@@ -1,43 +1,73 @@
 """Every check senderwatch can run, by id: explicit, one line each (no scans, no plugins).
 
-`monitor` builds each check's `Config` from its settings through this table, so `checks` stays
-a leaf package that imports nothing from `monitor`.
+The table maps an id to the class's import path and is resolved on first use, so code that
+only needs the ids (config validation, `--help`) never imports dnspython or checkdmarc.
+`monitor.wiring` builds each check's `Config` through the class (`configure` for domain
+checks), and `monitor.policy.drift` reads each class's `drift_rules`; `checks` stays a leaf
+package that imports nothing from `monitor`.
+
+Adding a check: one module under `checks/` and one line below (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from checks.base import Check
-from checks.dns.dkim import DkimCheck
-from checks.dns.dmarc import DmarcCheck
-from checks.dns.mta_sts import MtaStsCheck
-from checks.dns.mx import MxCheck
-from checks.dns.spf import SpfCheck
-from checks.dns.tlsrpt import TlsRptCheck
-from checks.smtp import SmtpCheck
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-__all__ = ["CHECKS", "get_check"]
-
-CHECKS: dict[str, type] = {
-    "dns.spf": SpfCheck,
-    "dns.dmarc": DmarcCheck,
-    "dns.dkim": DkimCheck,
-    "dns.mx": MxCheck,
-    "dns.mta_sts": MtaStsCheck,
-    "dns.tlsrpt": TlsRptCheck,
-    "smtp.smtp": SmtpCheck,  # per environment: the relay's EHLO, STARTTLS, certificate, AUTH
-}
+__all__ = ["CHECKS", "DOMAIN_CHECKS", "LazyRegistry", "get_check"]
 
 
-def get_check(check_id: str) -> Check:
+class LazyRegistry(Mapping[str, type]):
+    """An explicit `id → "module:Class"` table that imports a class the first time it is read."""
+
+    def __init__(self, entries: Mapping[str, str]) -> None:
+        self._paths = dict(entries)
+        self._loaded: dict[str, type] = {}
+
+    def __getitem__(self, key: str) -> type:
+        if key not in self._loaded:
+            module, _, name = self._paths[key].partition(":")
+            self._loaded[key] = getattr(importlib.import_module(module), name)
+        return self._loaded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def path(self, key: str) -> str:
+        """Where the entry lives ("module:Class"), without importing it."""
+        return self._paths[key]
+
+
+CHECKS = LazyRegistry(
+    {
+        "dns.spf": "checks.dns.spf:SpfCheck",
+        "dns.dmarc": "checks.dns.dmarc:DmarcCheck",
+        "dns.dkim": "checks.dns.dkim:DkimCheck",
+        "dns.mx": "checks.dns.mx:MxCheck",
+        "dns.mta_sts": "checks.dns.mta_sts:MtaStsCheck",
+        "dns.tlsrpt": "checks.dns.tlsrpt:TlsRptCheck",
+        # per environment: the relay's EHLO, STARTTLS, certificate, AUTH
+        "smtp.smtp": "checks.smtp.check:SmtpCheck",
+    }
+)
+
+DOMAIN_CHECKS: tuple[str, ...] = tuple(
+    i.removeprefix("dns.") for i in CHECKS if i.startswith("dns.")
+)
+"""The names a domain's `checks = [...]` may list (ids without the `dns.` prefix)."""
+
+
+def get_check(check_id: str) -> Any:
     """A new instance of the check registered as `check_id` ("dns.dmarc").
 
     Raises:
         KeyError: no check has that id; the message lists the ids that exist.
     """
-    try:
-        cls = CHECKS[check_id]
-    except KeyError:
+    if check_id not in CHECKS:
         known = ", ".join(sorted(CHECKS))
-        raise KeyError(f"unknown check {check_id!r}; known checks: {known}") from None
-    check: Check = cls()
-    return check
+        raise KeyError(f"unknown check {check_id!r}; known checks: {known}")
+    return CHECKS[check_id]()

@@ -73,7 +73,7 @@ _UNMEASURABLE_STEPS = frozenset({"connect", "http"})
 
 @dataclasses.dataclass(frozen=True)
 class CanaryConfig:
-    """One environment's canary, secrets resolved (built by `monitor.canary_run`).
+    """One environment's canary, secrets resolved (built by `monitor.engine.canary_run`).
 
     Attributes:
         from_addr / to_addr: the From (and envelope sender) and the seed inbox address.

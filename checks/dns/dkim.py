@@ -18,11 +18,12 @@ import dataclasses
 import dns.exception
 import dns.name
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns._dkim_key import KNOWN_KEY_TYPES, DkimKey, DkimKeyError, parse_dkim_key
 from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._lookup import answer_evidence, chase
 from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel, to_ulabel
+from checks.drift_rules import Rule
 from checks.result import CheckResult, Severity
 
 __all__ = ["Config", "DkimCheck"]
@@ -54,8 +55,25 @@ class DkimCheck:
     """Measures the DKIM keys published at a domain's configured selectors."""
 
     kind = "dns"
+    scope = "domain"
     name = "dkim"
     Config = Config
+    # RFC 6376 §3.6.1: empty p= revokes; t=y is testing; RFC 8301: key size
+    drift_rules = (
+        Rule("dkim.*.present", "true", CRITICAL),
+        Rule("dkim.*.key_bits", "higher", CRITICAL),
+        Rule("dkim.*.revoked", "false", CRITICAL),
+        Rule("dkim.*.testing", "false", WARNING),
+    )
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> DkimConfig:
+        """This check's settings for one configured domain."""
+        return DkimConfig(
+            selectors=target.dkim_selectors,
+            min_key_bits=target.min_dkim_bits,
+            allowed_key_types=target.dkim_key_types,
+        )
 
     def run(self, subject: str, config: DkimConfig, ctx: CheckContext) -> CheckResult:
         """Check every selector of `config` at `subject` (U-labels allowed)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns import _checkdmarc
 from checks.dns._dmarc_discovery import Discovery, Lookup, discover
 from checks.dns._dmarc_record import (
@@ -29,11 +29,13 @@ from checks.dns._dmarc_reports import check_destinations
 from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._lookup import answer_evidence
 from checks.dns.resolver import Resolver, to_alabel, to_ulabel
+from checks.drift_rules import Order, Rule
 from checks.result import CheckResult, Severity
 
 __all__ = ["Config", "DmarcCheck"]
 
 CRITICAL, WARNING, INFO = Severity.CRITICAL, Severity.WARNING, Severity.INFO
+DMARC_POLICY = Order(("none", "quarantine", "reject"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,8 +61,23 @@ class DmarcCheck:
     """Measures a domain's DMARC record; one result per domain."""
 
     kind = "dns"
+    scope = "domain"
     name = "dmarc"
     Config = Config
+    # RFC 7489 §6.3; t from RFC 9989: t=y makes receivers apply one step weaker
+    drift_rules = (
+        Rule("dmarc.p", DMARC_POLICY, CRITICAL),
+        Rule("dmarc.sp", DMARC_POLICY, CRITICAL),
+        Rule("dmarc.np", DMARC_POLICY, CRITICAL),
+        Rule("dmarc.pct", "higher", CRITICAL),
+        Rule("dmarc.t", Order((("y", True), ("n", False))), CRITICAL),
+        Rule("dmarc.present", "true", CRITICAL),
+    )
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> DmarcConfig:
+        """This check's settings for one configured domain."""
+        return DmarcConfig(min_policy=target.dmarc_policy)
 
     def run(self, subject: str, config: DmarcConfig, ctx: CheckContext) -> CheckResult:
         """Check `subject` (a domain, U-labels allowed) against `config`."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns import _checkdmarc
 from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._txt_policy import measure_txt_policy
 from checks.dns.resolver import Resolver, to_alabel
+from checks.drift_rules import WARNING, Rule
 from checks.result import CheckResult
 
 __all__ = ["Config", "MtaStsCheck"]
@@ -33,8 +34,16 @@ class MtaStsCheck:
     """Measures a domain's `_mta-sts` TXT record."""
 
     kind = "dns"
+    scope = "domain"
     name = "mta_sts"
     Config = Config
+    # A published policy that disappears leaves senders free to skip TLS again.
+    drift_rules = (Rule("mta_sts.present", "true", WARNING),)
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> MtaStsConfig:
+        """This check's settings for one configured domain."""
+        return MtaStsConfig()
 
     def run(self, subject: str, config: MtaStsConfig, ctx: CheckContext) -> CheckResult:
         """Check the MTA-STS record of `subject` (U-labels allowed)."""

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._lookup import answer_evidence, chase
 from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel, to_ulabel
+from checks.drift_rules import Rule
 from checks.result import CheckResult, Severity
 
 __all__ = ["Config", "MxCheck"]
@@ -39,8 +40,15 @@ class MxCheck:
     """Measures a domain's MX records and whether their hosts resolve."""
 
     kind = "dns"
+    scope = "domain"
     name = "mx"
     Config = Config
+    drift_rules = (Rule("mx.present", "true", CRITICAL),)
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> MxConfig:
+        """This check's settings for one configured domain."""
+        return MxConfig()
 
     def run(self, subject: str, config: MxConfig, ctx: CheckContext) -> CheckResult:
         """Check the MX records of `subject` (U-labels allowed)."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import idna
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns._spf_explain import explain
 from checks.dns._spf_grammar import is_spf_record, looks_like_spf, parse_record
 from checks.dns._spf_report import (
@@ -36,6 +36,7 @@ from checks.dns._spf_report import (
 )
 from checks.dns._spf_tree import valid_domain, walk
 from checks.dns.resolver import Answer, DnsUnavailable, to_alabel, to_ulabel
+from checks.drift_rules import CRITICAL, WARNING, Order, Rule
 from checks.result import CheckResult, Finding, Scalar, Severity, rollup_status
 
 __all__ = ["Config", "SpfCheck", "explain_ip"]
@@ -95,8 +96,25 @@ class SpfCheck:
     """The `dns.spf` check: one domain's SPF posture as findings and drift observations."""
 
     kind = "dns"
+    scope = "domain"
     name = "spf"
     Config = Config
+    # RFC 7208 §4.7: no `all` at all is the same as ?all
+    drift_rules = (
+        Rule("spf.all", Order(("+all", ("?all", "none"), "~all", "-all")), CRITICAL),
+        Rule("spf.present", "true", CRITICAL),
+        Rule("spf.expected_include.*", "true", CRITICAL),
+        Rule("spf.expected_ip_range.*", "true", CRITICAL),
+        Rule("spf.within_limits", "true", CRITICAL),
+        Rule("spf.include.*", "neutral", WARNING),  # critical only via spf.expected_include.*
+    )
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> _Config:
+        """This check's settings for one configured domain."""
+        return _Config(
+            expected_includes=target.spf_includes, expected_ip_ranges=target.spf_ip_ranges
+        )
 
     def run(self, subject: str, config: _Config, ctx: CheckContext) -> CheckResult:
         """Measure `subject`'s SPF (a domain, U-labels allowed) through `ctx.resolver`."""

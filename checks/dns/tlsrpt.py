@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from checks.base import CheckContext
+from checks.base import CheckContext, DomainTarget
 from checks.dns import _checkdmarc
 from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._txt_policy import measure_txt_policy
 from checks.dns.resolver import Resolver, to_alabel
+from checks.drift_rules import WARNING, Rule
 from checks.result import CheckResult
 
 __all__ = ["Config", "TlsRptCheck"]
@@ -31,8 +32,16 @@ class TlsRptCheck:
     """Measures a domain's `_smtp._tls` TXT record."""
 
     kind = "dns"
+    scope = "domain"
     name = "tlsrpt"
     Config = Config
+    # Without the record, receivers stop reporting TLS failures: the team goes blind.
+    drift_rules = (Rule("tlsrpt.present", "true", WARNING),)
+
+    @classmethod
+    def configure(cls, target: DomainTarget) -> TlsRptConfig:
+        """This check's settings for one configured domain."""
+        return TlsRptConfig()
 
     def run(self, subject: str, config: TlsRptConfig, ctx: CheckContext) -> CheckResult:
         """Check the TLS-RPT record of `subject` (U-labels allowed)."""

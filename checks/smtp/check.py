@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from checks.base import CheckContext
+from checks.drift_rules import Order, Rule
 from checks.result import CheckResult, Finding, Scalar, Severity, rollup_status
 from checks.smtp.session import SmtpEndpoint, SmtpSession, SmtpStepError
 from checks.tls import certificate_facts
@@ -33,7 +34,7 @@ CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 @dataclasses.dataclass(frozen=True)
 class Config(SmtpEndpoint):
     """The relay to probe: every `SmtpEndpoint` field, plus what to expect of it (built by
-    `monitor.canary_settings.smtp_check_config`).
+    `monitor.wiring.canary.smtp_check_config`).
 
     Attributes:
         expiry_warn_days: warn when the certificate expires in fewer days than this.
@@ -87,8 +88,15 @@ class SmtpCheck:
     """Probes one environment's relay; one result per environment."""
 
     kind = "smtp"
+    scope = "environment"
     name = "smtp"
     Config = Config
+    # The relay probe: STARTTLS dropped, a certificate no longer valid, an older TLS version
+    drift_rules = (
+        Rule("smtp.starttls", "true", CRITICAL),
+        Rule("smtp.cert_valid", "true", CRITICAL),
+        Rule("smtp.tls_version", Order(("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")), CRITICAL),
+    )
 
     def run(self, subject: str, config: SmtpCheckConfig, ctx: CheckContext) -> CheckResult:
         """Probe the relay of environment `subject`."""

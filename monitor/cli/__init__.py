@@ -1,10 +1,6 @@
 """The `senderwatch` command line.
 
-Exit codes (shared by every command that runs checks):
-    0  all checks pass (warnings allowed)
-    1  a check failed or critical drift was found
-    2  configuration or usage error
-    3  checks could only error (nothing could be measured)
+Exit codes are defined once, in `monitor.errors.ExitCode`.
 
 Each command group lives in its own module and is registered here, one line each.
 """
@@ -13,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli._common import ExitCode
+from monitor.errors import ExitCode
 
 __all__ = ["ExitCode", "cli", "main"]
 

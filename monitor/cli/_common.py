@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import os
 import sys
 from collections.abc import Callable
@@ -12,9 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from monitor.config import ConfigError, Settings, load_settings
+from monitor.errors import ExitCode
 
 if TYPE_CHECKING:
-    from monitor.check_run import CheckRunOutcome
+    from monitor.engine.check_run import CheckRunOutcome
 
 __all__ = [
     "CONFIG_OPTION_HELP",
@@ -29,13 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG = "senderwatch.toml"
 CONFIG_OPTION_HELP = "Config file (TOML). Default: $SENDERWATCH_CONFIG, else ./senderwatch.toml."
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    FAILED = 1
-    CONFIG = 2
-    ERROR_ONLY = 3
 
 
 def config_option(func: F) -> F:
@@ -71,7 +64,7 @@ def alert_on(settings: Settings, outcome: CheckRunOutcome) -> None:
     """Run the alert lifecycle on a stored run and deliver what it produced before exit
     (bounded wait; docs/alerts.md), so cron users without the daemon still get firing and
     resolved notifications. The summary goes to stderr: JSON on stdout stays clean."""
-    from monitor.alerting import after_check_run
+    from monitor.engine.alerting import after_check_run
 
     drifts = [d.drift for d in outcome.drifts]
     alerted = after_check_run(settings, [r.result for r in outcome.results], drifts)

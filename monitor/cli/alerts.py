@@ -33,12 +33,13 @@ from alerts.event import (
     new_notification_id,
 )
 from alerts.routing import mute_reason
-from monitor.alerting import alerts_clock, build_channel, deliver_pending
 from monitor.cli._common import ExitCode, config_option, load_or_exit
-from monitor.config import Settings
+from monitor.config import ConfigError, Settings
 from monitor.config.alerts import parse_duration
+from monitor.engine.alerting import deliver_pending
 from monitor.storage import Database, DatabaseUnavailable, open_database
 from monitor.storage.alerts_store import AlertRepository
+from monitor.wiring.alerts import alerts_clock, build_channel
 
 __all__ = ["alerts"]
 
@@ -228,7 +229,7 @@ def test_channel(*, name: str, config_path: Path) -> None:
         sys.exit(ExitCode.CONFIG)
     try:
         channel = build_channel(configured)
-    except ValueError as exc:
+    except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
     now = alerts_clock()()

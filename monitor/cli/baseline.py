@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from checks.base import utcnow
-from monitor.baseline import approve_latest
 from monitor.cli._common import ExitCode, config_option, load_or_exit
 from monitor.config import Settings
-from monitor.output import baselines_document, render_baselines_text, to_json
+from monitor.policy.baseline import approve_latest
+from monitor.render.checks import baselines_document, render_baselines_text, to_json
 from monitor.storage import (
     BaselineRepository,
     Database,

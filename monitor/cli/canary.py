@@ -1,6 +1,6 @@
 """`senderwatch canary --env E`: send one canary now, print the receiver's verdict, exit.
 
-A thin wrapper around `monitor.canary_run.run_canary`. The text output is the result table of
+A thin wrapper around `monitor.engine.canary_run.run_canary`. The text output is the result table of
 `check` followed by the canary's own evidence (token, timings, the trusted
 Authentication-Results and any ignored ones), because "dkim fail" alone sends a person to the
 relay's logs, while the header that said it tells them where to look.
@@ -16,8 +16,6 @@ from typing import Any
 import click
 
 from checks.result import CheckResult
-from monitor.canary_run import CanaryRunOutcome, run_canary
-from monitor.check_run import CheckRunOutcome
 from monitor.cli._common import (
     ExitCode,
     alert_on,
@@ -26,8 +24,10 @@ from monitor.cli._common import (
     no_alerts_option,
 )
 from monitor.config import ConfigError, Settings
-from monitor.output import outcome_document, render_text, to_json
-from monitor.plan import PlanError
+from monitor.engine.canary_run import CanaryRunOutcome, run_canary
+from monitor.engine.check_run import CheckRunOutcome
+from monitor.engine.plan import PlanError
+from monitor.render.checks import outcome_document, render_text, to_json
 from monitor.storage import DatabaseUnavailable
 
 __all__ = ["canary", "canary_details", "print_canary", "run_canary_gate", "run_canary_or_exit"]

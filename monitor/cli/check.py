@@ -1,6 +1,6 @@
 """`senderwatch check`: run the DNS checks now, store them, report, exit with a verdict.
 
-A thin wrapper: the work is `monitor.check_run.run_checks`; this module only turns options
+A thin wrapper: the work is `monitor.engine.check_run.run_checks`; this module only turns options
 into arguments and the outcome into output, a JUnit file and an exit code.
 """
 
@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from checks.result import CheckResult
-from monitor.check_run import CheckRunOutcome, run_checks
 from monitor.cli._common import (
     ExitCode,
     alert_on,
@@ -22,9 +21,10 @@ from monitor.cli._common import (
     load_or_exit,
     no_alerts_option,
 )
-from monitor.output import outcome_document, render_junit, render_text, to_json
-from monitor.plan import PlanError, build_plan, default_registry
-from monitor.runner import Progress
+from monitor.engine.check_run import CheckRunOutcome, run_checks
+from monitor.engine.plan import PlanError, build_plan, default_registry
+from monitor.engine.runner import Progress
+from monitor.render.checks import outcome_document, render_junit, render_text, to_json
 from monitor.storage import DatabaseUnavailable
 
 __all__ = ["check", "exit_with"]

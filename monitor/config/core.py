@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from checks.dns.resolver import parse_nameserver
+from checks.registry import DOMAIN_CHECKS
 from monitor.config._base import Section, validate_domain_name, validate_ip_network
 
 __all__ = ["DatabaseSettings", "DnsSettings", "DomainExpect", "DomainSettings"]
@@ -15,8 +16,15 @@ DomainName = Annotated[str, AfterValidator(validate_domain_name)]
 IpNetwork = Annotated[str, AfterValidator(validate_ip_network)]
 DmarcPolicy = Literal["none", "quarantine", "reject"]
 DkimKeyType = Literal["rsa", "ed25519"]
-DnsCheckName = Literal["spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt"]
-DNS_CHECKS: tuple[DnsCheckName, ...] = ("spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt")
+
+
+def _registered_check(name: str) -> str:
+    if name not in DOMAIN_CHECKS:
+        raise ValueError(f'must be one of {", ".join(DOMAIN_CHECKS)}; got "{name}"')
+    return name
+
+
+CheckName = Annotated[str, AfterValidator(_registered_check)]
 
 
 class DatabaseSettings(Section):
@@ -77,7 +85,7 @@ class DomainExpect(Section):
 class DomainSettings(Section):
     name: DomainName
     dkim_selectors: tuple[str, ...] = ()
-    checks: tuple[DnsCheckName, ...] = DNS_CHECKS
+    checks: tuple[CheckName, ...] = DOMAIN_CHECKS
     expect: DomainExpect = DomainExpect()
 
     @field_validator("dkim_selectors")

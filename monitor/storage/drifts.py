@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.result import Severity
-from monitor.drift import Direction, Drift
+from monitor.policy.drift import Direction, Drift
 from monitor.storage.baselines import current_baseline_ids
 from monitor.storage.models import DriftRow
 from monitor.storage.results import KeyFilter, latest_measured_ids

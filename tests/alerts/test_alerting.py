@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from alerts.event import ProblemKey
 from checks.result import CheckResult, Finding, Severity, Status
-from monitor.alerting import deliver_pending as deliver
-from monitor.alerting import process_run
 from monitor.config import Settings, parse_settings
+from monitor.engine.alerting import deliver_pending as deliver
+from monitor.engine.alerting import process_run
 from monitor.storage import Database
 from monitor.storage.alerts_models import AlertStateRow, NotificationRow
 from monitor.storage.alerts_store import AlertRepository
@@ -163,8 +163,8 @@ def test_missing_secret_keeps_rows_queued_and_says_which_variable(
     process_run(db, cfg, [result(finding("spf.missing"))], [], now=clock())
     report, problems = deliver(db, cfg, clock=clock, wait=0, environ={})
     assert problems == [
-        "channel pager: environment variable SW_SECRET (secret_env) is not set; "
-        "its notifications stay queued"
+        "channel pager: secret_env: environment variable SW_SECRET is not set "
+        "(it holds the secret); its notifications stay queued"
     ]
     assert report.sent == 0
     report, _ = deliver(db, cfg, clock=clock, wait=0, environ=ENV)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor.alerting import process_run
 from monitor.cli import cli
 from monitor.config import load_settings
+from monitor.engine.alerting import process_run
 from monitor.storage import open_database
 from tests.alerts.conftest import FakeClock, finding, new_whsec, result
 from tests.support.http_receiver import HttpReceiver, Reply

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from monitor.alerting import CLOCK_OFFSET_ENV
+from monitor.wiring.alerts import CLOCK_OFFSET_ENV
 from tests.alerts.conftest import new_whsec
 from tests.conftest import EditableDns
 from tests.support.http_receiver import HttpReceiver

@@ -1,11 +1,11 @@
-"""monitor.rules: results and drifts → measurements and sightings (pure)."""
+"""monitor.policy.alert_mapping: results and drifts → measurements and sightings (pure)."""
 
 from __future__ import annotations
 
 from alerts.event import CHECK_UNAVAILABLE, ProblemKey
 from checks.result import Finding, Severity, Status
-from monitor.drift import Direction, Drift
-from monitor.rules import evidence_excerpt, observe
+from monitor.policy.alert_mapping import evidence_excerpt, observe
+from monitor.policy.drift import Direction, Drift
 from tests.alerts.conftest import finding, result
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from checks.result import CheckResult, Status
-from monitor.baseline import (
+from monitor.policy.baseline import (
     FIRST_RESULT_APPROVER,
     approval,
     approve_latest,
     evaluate,
     record_evaluations,
 )
-from monitor.drift import Direction
+from monitor.policy.drift import Direction
 from monitor.storage import (
     Baseline,
     BaselineRepository,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from checks.result import Severity, Status
-from monitor.check_run import RunStatus, record_results, run_checks, run_status, start_run
 from monitor.cli._common import ExitCode
 from monitor.config import parse_settings
-from monitor.drift import Direction, Drift
-from monitor.plan import CheckSpec
+from monitor.engine.check_run import RunStatus, record_results, run_checks, run_status, start_run
+from monitor.engine.plan import CheckSpec
+from monitor.policy.drift import Direction, Drift
 from monitor.storage import Database, DriftRepository, ResultRepository
 from tests.monitor._fakes import T0, StaticCheck, make_result, timeout_finding
 

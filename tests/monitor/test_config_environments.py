@@ -8,8 +8,8 @@ import pytest
 
 from checks.canary.inbox import ImapInboxConfig, MaildirInboxConfig
 from checks.canary.senders import HttpSendConfig, SmtpSendConfig
-from monitor.canary_settings import inbox_config, sender_config, smtp_check_config
 from monitor.config import ConfigError, Settings, parse_settings
+from monitor.wiring.canary import inbox_config, sender_config, smtp_check_config
 
 BASE = """
 [environments.staging]

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 import click
 
 from checks.result import Finding, Severity, Status
-from monitor.check_run import CheckRunOutcome, RunStatus
-from monitor.drift import Direction, Drift
-from monitor.output import (
+from monitor.engine.check_run import CheckRunOutcome, RunStatus
+from monitor.policy.drift import Direction, Drift
+from monitor.render.checks import (
     baselines_document,
     outcome_document,
     render_baselines_text,

@@ -8,7 +8,7 @@ import pytest
 
 from checks.registry import CHECKS
 from monitor.config import parse_settings
-from monitor.plan import CheckSpec, PlanError, build_plan
+from monitor.engine.plan import CheckSpec, PlanError, build_plan
 
 SETTINGS = parse_settings(
     {

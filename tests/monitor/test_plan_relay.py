@@ -7,9 +7,9 @@ from typing import Any
 
 from checks.registry import CHECKS
 from checks.result import Status
-from monitor.check_run import run_checks
 from monitor.config import parse_settings
-from monitor.plan import build_plan
+from monitor.engine.check_run import run_checks
+from monitor.engine.plan import build_plan
 from tests.conftest import EditableDns
 from tests.support.smtp_server import SmtpServer
 from tests.support.tls import TestCA

@@ -8,8 +8,8 @@ from checks.base import CheckContext
 from checks.dns.resolver import Resolver
 from checks.result import CheckResult, Status
 from monitor.config.core import DnsSettings
-from monitor.plan import CheckSpec
-from monitor.runner import default_deadline, make_resolver, run_specs
+from monitor.engine.plan import CheckSpec
+from monitor.engine.runner import default_deadline, make_resolver, run_specs
 from tests.monitor._fakes import BlockingCheck, CrashingCheck, Gauge, StaticCheck
 
 REGISTRY: dict[str, type] = {

@@ -57,7 +57,7 @@ _DROPS = (IMAPClientAbortError, ConnectionError, TimeoutError, ssl.SSLEOFError, 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ImapInboxConfig:
-    """The seed mailbox (built by `monitor.canary_settings`; password already resolved)."""
+    """The seed mailbox (built by `monitor.wiring.canary`; password already resolved)."""
 
     host: str
     username: str

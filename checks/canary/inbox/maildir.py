@@ -27,7 +27,7 @@ _HEAD_LIMIT = 256 * 1024  # headers larger than this are not a canary's
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class MaildirInboxConfig:
-    """A local Maildir (built by `monitor.canary_settings`)."""
+    """A local Maildir (built by `monitor.wiring.canary`)."""
 
     path: str
     folder: str = "INBOX"

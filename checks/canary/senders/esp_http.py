@@ -40,7 +40,7 @@ _ID_HEADERS = ("X-Message-Id", "X-Message-ID")
 
 @dataclasses.dataclass(frozen=True)
 class HttpSendConfig:
-    """An ESP send endpoint (built by `monitor.canary_settings`).
+    """An ESP send endpoint (built by `monitor.wiring.canary`).
 
     Attributes:
         url: the API endpoint.

@@ -20,7 +20,7 @@ __all__ = ["SmtpSendConfig", "SmtpSender"]
 @dataclasses.dataclass(frozen=True, slots=True)
 class SmtpSendConfig(SmtpEndpoint):
     """The relay (every `SmtpEndpoint` field) and how to authenticate to it (built by
-    `monitor.canary_settings`)."""
+    `monitor.wiring.canary`)."""
 
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)

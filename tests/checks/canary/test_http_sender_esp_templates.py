@@ -16,8 +16,8 @@ import pytest
 
 from checks.canary.message import new_canary
 from checks.canary.senders import make_sender
-from monitor.canary_settings import sender_config
 from monitor.config import parse_settings
+from monitor.wiring.canary import sender_config
 from tests.support.http_receiver import HttpReceiver, Reply
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config.example.toml"

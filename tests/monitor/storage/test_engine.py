@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from checks.result import Severity
-from monitor.drift import Direction, Drift
+from monitor.policy.drift import Direction, Drift
 from monitor.storage import Database, DatabaseUnavailable, DriftRepository, open_database
 from monitor.storage.engine import redacted_url
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from checks.result import Finding, Severity, Status
-from monitor.drift import Direction, Drift
+from monitor.policy.drift import Direction, Drift
 from monitor.storage import (
     BaselineDraft,
     BaselineRepository,

@@ -1,7 +1,7 @@
 """Environment settings → the canary checks' own frozen configs, with secrets resolved.
 
-This is the one place that reads the environment variables named by `password_env` and
-`headers_env` (the rule: config is resolved at the edge; checks never read `os.environ`).
+Secrets named by `password_env` and `headers_env` are read through `monitor.wiring.secrets`
+(config is resolved at the edge; checks never read `os.environ`).
 A variable that is not set is a `ConfigError` naming the key and the variable, raised before
 anything is sent, so a missing secret never looks like a relay refusing a login.
 
@@ -26,22 +26,9 @@ from monitor.config.environments import (
     InboxSettings,
     SmtpSettings,
 )
+from monitor.wiring.secrets import read_secret
 
-__all__ = ["inbox_config", "resolve_secret", "sender_config", "smtp_check_config"]
-
-
-def resolve_secret(variable: str, environ: Mapping[str, str], key: str) -> str:
-    """The value of environment variable `variable`, required by config key `key`.
-
-    Raises:
-        ConfigError: the variable is unset or empty; the message names both, never a value.
-    """
-    value = environ.get(variable)
-    if not value:
-        raise ConfigError(
-            [f"{key}: environment variable {variable} is not set (it holds the secret)"]
-        )
-    return value
+__all__ = ["inbox_config", "sender_config", "smtp_check_config"]
 
 
 def sender_config(
@@ -64,7 +51,7 @@ def _smtp(name: str, smtp: SmtpSettings, environ: Mapping[str, str]) -> SmtpSend
     password = None
     if smtp.password_env:
         key = f"environments.{name}.smtp.password_env"
-        password = resolve_secret(smtp.password_env, environ, key)
+        password = read_secret(smtp.password_env, key=key, environ=environ)
     return SmtpSendConfig(
         host=smtp.host,
         port=smtp.port,
@@ -82,7 +69,9 @@ def _smtp(name: str, smtp: SmtpSettings, environ: Mapping[str, str]) -> SmtpSend
 
 def _http(name: str, http: HttpSendSettings, environ: Mapping[str, str]) -> HttpSendConfig:
     secrets = {
-        header: resolve_secret(variable, environ, f"environments.{name}.http.headers_env.{header}")
+        header: read_secret(
+            variable, key=f"environments.{name}.http.headers_env.{header}", environ=environ
+        )
         for header, variable in http.headers_env.items()
     }
     return HttpSendConfig(
@@ -124,7 +113,7 @@ def _imap(name: str, inbox: InboxSettings, environ: Mapping[str, str]) -> ImapIn
     return ImapInboxConfig(
         host=inbox.host or "",
         username=inbox.username or "",
-        password=resolve_secret(inbox.password_env or "", environ, key),
+        password=read_secret(inbox.password_env, key=key, environ=environ),
         port=inbox.port,
         security=inbox.security,
         folder=inbox.folder,

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from checks.result import CheckResult, Scalar, Status
-from monitor.drift import Drift, detect_drift
+from monitor.policy.drift import Drift, detect_drift
 from monitor.storage import (
     Baseline,
     BaselineDraft,

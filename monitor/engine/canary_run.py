@@ -28,14 +28,14 @@ from checks.canary.inspect import TrustPolicy
 from checks.canary.roundtrip import CanaryConfig, CanaryRecord, CanaryRoundTrip
 from checks.canary.senders import Sender
 from checks.result import CheckResult, Finding, Severity, Status
-from monitor.canary_settings import inbox_config, sender_config
-from monitor.check_run import CheckRunOutcome, record_results, start_run
 from monitor.config import Settings
 from monitor.config.environments import EnvironmentSettings
-from monitor.plan import PlanError, build_plan, default_registry
-from monitor.runner import make_resolver, run_specs
+from monitor.engine.check_run import CheckRunOutcome, record_results, start_run
+from monitor.engine.plan import PlanError, build_plan, default_registry
+from monitor.engine.runner import make_resolver, run_specs
 from monitor.storage import Database, StoredResult, open_database
 from monitor.storage.canary_models import CanaryRepository
+from monitor.wiring.canary import inbox_config, sender_config
 
 __all__ = ["CanaryRunOutcome", "canary_config", "run_canary"]
 

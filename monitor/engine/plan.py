@@ -1,8 +1,7 @@
 """The plan: settings → the list of checks to run now, each with its typed config.
 
-`checks` stays a leaf: it defines each check's frozen `Config`, and this module builds those
-configs from `Settings` with one explicit branch per check, so renaming a config field is a
-type error here, not a silently ignored TOML key.
+`checks` stays a leaf: each check defines its frozen `Config` and builds it from the domain
+(`configure`); this module only decides which checks run for which subject.
 
 Which checks run:
 - no `env`: every configured domain (or those named in `domains`), `environment=None`;
@@ -21,8 +20,9 @@ from typing import Any
 from checks.registry import CHECKS
 from monitor.config import Settings
 from monitor.config.core import DomainSettings
+from monitor.wiring.checks import check_config, domain_target
 
-__all__ = ["CheckSpec", "PlanError", "build_plan", "check_config", "default_registry"]
+__all__ = ["CheckSpec", "PlanError", "build_plan", "default_registry"]
 
 
 class PlanError(Exception):
@@ -74,7 +74,7 @@ def build_plan(
             cls = registry.get(check_id)
             if cls is None:
                 raise PlanError(f"domain {domain.name}: no check registered as {check_id!r}")
-            config = check_config(check_id, cls, domain, selectors)
+            config = check_config(cls, domain_target(domain, selectors))
             specs.append(CheckSpec(check_id, domain.name, env, config))
     if env is not None:
         specs.extend(_relay_specs(settings, env, registry))
@@ -89,39 +89,12 @@ def _relay_specs(settings: Settings, env: str, registry: Mapping[str, type]) -> 
     Relay drift (STARTTLS gone, a certificate about to expire, AUTH mechanisms changed) is
     caught by `check --env` before a canary send fails.
     """
-    from monitor.canary_settings import smtp_check_config
+    from monitor.wiring.canary import smtp_check_config
 
     config = smtp_check_config(settings.environments[env])
     if config is None or "smtp.smtp" not in registry:
         return []
     return [CheckSpec("smtp.smtp", env, env, config)]
-
-
-def check_config(
-    check_id: str, cls: type, domain: DomainSettings, selectors: tuple[str, ...]
-) -> Any:
-    """Build `cls.Config` for one check from the domain's settings: one branch per check."""
-    expect = domain.expect
-    config_type: Any = cls.Config  # type: ignore[attr-defined]
-    if check_id == "dns.spf":
-        return config_type(
-            expected_includes=expect.spf_includes, expected_ip_ranges=expect.spf_ip_ranges
-        )
-    if check_id == "dns.dmarc":
-        return config_type(min_policy=expect.dmarc_policy)
-    if check_id == "dns.dkim":
-        return config_type(
-            selectors=selectors,
-            min_key_bits=expect.min_dkim_bits,
-            allowed_key_types=expect.dkim_key_types,
-        )
-    if check_id == "dns.mx":
-        return config_type()
-    if check_id == "dns.mta_sts":
-        return config_type()
-    if check_id == "dns.tlsrpt":
-        return config_type()
-    raise PlanError(f"no config mapping for check {check_id!r} (add a branch in plan.py)")
 
 
 def _targets(

@@ -5,7 +5,7 @@ and the canary reuse the pieces:
 
     run_checks(settings, ...)            plan + run + record, the whole thing
       start_run(db, ...)                 the run row, written before any check runs
-      stream_specs(...)                  monitor.runner: results handed over as they finish
+      stream_specs(...)                  monitor.engine.runner: results handed over as they finish
       _StreamRecorder                    stores them in batches: results + baselines + drift
     record_results(db, run, results)     the same for results gathered elsewhere (a canary)
 
@@ -25,11 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from checks.base import Clock, utcnow
 from checks.dns.resolver import Resolver
 from checks.result import CheckResult, Severity, Status
-from monitor.baseline import record_evaluations
 from monitor.config import Settings
-from monitor.drift import Direction, Drift
-from monitor.plan import CheckSpec, build_plan, default_registry
-from monitor.runner import Progress, stream_specs
+from monitor.engine.plan import CheckSpec, build_plan, default_registry
+from monitor.engine.runner import Progress, stream_specs
+from monitor.errors import ExitCode
+from monitor.policy.baseline import record_evaluations
+from monitor.policy.drift import Direction, Drift
 from monitor.storage import (
     Baseline,
     Database,
@@ -59,9 +60,17 @@ class RunStatus(enum.StrEnum):
     ERROR = "error"
 
     @property
-    def exit_code(self) -> int:
-        """0 pass/warn, 1 fail, 3 error (the numbers of `monitor.cli.ExitCode`)."""
-        return {"pass": 0, "warn": 0, "fail": 1, "error": 3}[self.value]
+    def exit_code(self) -> ExitCode:
+        """0 pass/warn, 1 fail, 3 error."""
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {
+    RunStatus.PASS: ExitCode.OK,
+    RunStatus.WARN: ExitCode.OK,
+    RunStatus.FAIL: ExitCode.FAILED,
+    RunStatus.ERROR: ExitCode.ERROR_ONLY,
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,7 +88,7 @@ class CheckRunOutcome:
         return self.run.id
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         return self.status.exit_code
 
 
@@ -118,7 +127,7 @@ def run_checks(
 
     Args:
         settings: validated configuration.
-        domains, env: what to check (see `monitor.plan.build_plan`).
+        domains, env: what to check (see `monitor.engine.plan.build_plan`).
         trigger: what started the run ("cli", "daemon", "deploy", ...), stored on the run.
         release: an optional release label (deploy pipelines), stored on the run.
         specs: run exactly these instead of planning from settings (e.g. plan + canary).

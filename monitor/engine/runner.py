@@ -27,7 +27,7 @@ from checks.base import CheckContext, Clock, utcnow
 from checks.dns.resolver import Resolver
 from checks.result import CheckResult, Finding, Severity, Status
 from monitor.config.core import DnsSettings
-from monitor.plan import CheckSpec
+from monitor.engine.plan import CheckSpec
 
 __all__ = [
     "Progress",
@@ -96,7 +96,7 @@ def run_specs(
     """Run every spec, at most `dns.concurrency` at once; results in the order of `specs`.
 
     Args:
-        specs: what to run (see `monitor.plan.build_plan`).
+        specs: what to run (see `monitor.engine.plan.build_plan`).
         dns: resolver settings, concurrency bound and default deadline.
         registry: check classes by id.
         clock: time source for `started_at`.

@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from checks.result import CheckResult, Severity, Status
-from monitor.check_run import CheckRunOutcome
-from monitor.drift import Direction, Drift
+from monitor.engine.check_run import CheckRunOutcome
+from monitor.policy.drift import Direction, Drift
 from monitor.storage import Baseline, StoredDrift
 
 __all__ = [

@@ -5,9 +5,10 @@ versions: checks emit `dmarc.p = "reject"`, not the TXT record, so whitespace, t
 different TXT split or a checkdmarc upgrade cannot cause drift. An ERROR result ("could not
 measure") never drifts: a timeout must not look like a deleted record.
 
-Each changed key is classified by the first rule in `RULES` whose pattern matches it
-(`fnmatch`, so `dkim.*.key_bits` covers every selector). The table is the whole policy;
-docs/drift.md explains it for operators.
+Each changed key is classified by the first rule whose pattern matches it (`fnmatch`, so
+`dkim.*.key_bits` covers every selector). Every check declares its own `drift_rules` beside
+the observations it emits (`checks.drift_rules`); `all_rules()` gathers them from the check
+registry and the canary. docs/drift.md explains them for operators.
 """
 
 from __future__ import annotations
@@ -15,79 +16,31 @@ from __future__ import annotations
 import dataclasses
 import enum
 import fnmatch
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
+from checks.drift_rules import WARNING, Compare, Order, Rule
 from checks.result import CheckResult, Scalar, Severity, Status
 
-__all__ = ["RULES", "Direction", "Drift", "Order", "Rule", "detect_drift", "rule_for"]
+__all__ = ["Direction", "Drift", "all_rules", "detect_drift", "rule_for"]
 
 
-class Order(NamedTuple):
-    """Values from weakest to strongest; a tuple at one position holds equally strong values."""
-
-    levels: tuple[Scalar | tuple[Scalar, ...], ...]
-
-
-Compare = Order | Literal["higher", "true", "false", "pass", "neutral"]
-
-
-class Rule(NamedTuple):
-    """`pattern`: observation key (fnmatch). `compare`: which way is stronger. `severity`:
-    how bad a weakening is (a strengthening is always info, a neutral change a warning)."""
-
-    pattern: str
-    compare: Compare
-    severity: Severity
-
-
-CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
-DMARC_POLICY = Order(("none", "quarantine", "reject"))
-
-# ---------------------------------------------------------------------------------------------
-# THE DRIFT RULES. First match wins. compare:
-#   Order(...)  ordinal, weakest first    "higher"  a larger number is stronger
-#   "true"      True is the strong value  "false"   False is the strong value
-#   "pass"      "pass" is strong, any other result token weak
-#   "neutral"   no direction: every change is "changed" (warning)
-# ---------------------------------------------------------------------------------------------
-RULES: tuple[Rule, ...] = (
-    # DMARC (RFC 7489 §6.3; t from RFC 9989: t=y makes receivers apply one step weaker)
-    Rule("dmarc.p", DMARC_POLICY, CRITICAL),
-    Rule("dmarc.sp", DMARC_POLICY, CRITICAL),
-    Rule("dmarc.np", DMARC_POLICY, CRITICAL),
-    Rule("dmarc.pct", "higher", CRITICAL),
-    Rule("dmarc.t", Order((("y", True), ("n", False))), CRITICAL),
-    Rule("dmarc.present", "true", CRITICAL),
-    # SPF (RFC 7208 §4.7: no `all` at all is the same as ?all)
-    Rule("spf.all", Order(("+all", ("?all", "none"), "~all", "-all")), CRITICAL),
-    Rule("spf.present", "true", CRITICAL),
-    Rule("spf.expected_include.*", "true", CRITICAL),
-    Rule("spf.expected_ip_range.*", "true", CRITICAL),
-    Rule("spf.within_limits", "true", CRITICAL),
-    Rule("spf.include.*", "neutral", WARNING),  # critical only via spf.expected_include.*
-    # DKIM (RFC 6376 §3.6.1: empty p= revokes; t=y is testing; RFC 8301: key size)
-    Rule("dkim.*.present", "true", CRITICAL),
-    Rule("dkim.*.key_bits", "higher", CRITICAL),
-    Rule("dkim.*.revoked", "false", CRITICAL),
-    Rule("dkim.*.testing", "false", WARNING),
-    # MX
-    Rule("mx.present", "true", CRITICAL),
-    # Canary round trip: what the receiver said about a real message
-    Rule("canary.spf", "pass", CRITICAL),
-    Rule("canary.dkim", "pass", CRITICAL),
-    Rule("canary.dmarc", "pass", CRITICAL),
-    Rule("canary.spf_aligned", "true", CRITICAL),
-    Rule("canary.dkim_aligned", "true", CRITICAL),
-    Rule("canary.tls", "true", CRITICAL),
-    Rule("canary.delivered", "true", CRITICAL),
-    # Relay probe (smtp check): STARTTLS dropped or a certificate no longer valid
-    Rule("smtp.starttls", "true", CRITICAL),
-    Rule("smtp.cert_valid", "true", CRITICAL),
-    Rule("smtp.tls_version", Order(("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")), CRITICAL),
-)
 DEFAULT_RULE = Rule("*", "neutral", WARNING)
-# ---------------------------------------------------------------------------------------------
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered check's `drift_rules`, then the canary's: the whole drift policy."""
+    from checks.canary.drift import DRIFT_RULES as CANARY_RULES
+    from checks.registry import CHECKS
+
+    checks = (rule for cls in CHECKS.values() for rule in cls.drift_rules)  # type: ignore[attr-defined]
+    return (*checks, *CANARY_RULES)
+
+
+@functools.cache
+def _rules() -> tuple[Rule, ...]:
+    return all_rules()
 
 
 class Direction(enum.StrEnum):
@@ -126,8 +79,8 @@ class Drift:
 
 
 def rule_for(key: str) -> Rule:
-    """The first rule of `RULES` whose pattern matches `key`, else the neutral default."""
-    for rule in RULES:
+    """The first rule whose pattern matches `key`, else the neutral default."""
+    for rule in _rules():
         if fnmatch.fnmatchcase(key, rule.pattern):
             return rule
     return DEFAULT_RULE

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from alerts.event import CHECK_UNAVAILABLE, Change, ProblemKey, Sighting
 from alerts.lifecycle import Measurement, RunObservation
 from checks.result import CheckResult, Finding, Severity, Status
-from monitor.drift import Drift
+from monitor.policy.drift import Drift
 
 __all__ = ["EVIDENCE_MAX", "evidence_excerpt", "observe"]
 
