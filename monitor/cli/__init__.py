@@ -1,44 +1,107 @@
 """The `senderwatch` command line.
 
-Exit codes are defined once, in `monitor.errors.ExitCode`.
+Commands are loaded lazily: `COMMANDS` names each command's module and its one-line help, so
+`senderwatch --help` and `senderwatch config validate` never import the DNS, database or
+checkdmarc code that other commands need. Exit codes are defined once, in
+`monitor.errors.ExitCode`; problems a person must fix are raised by the services as
+`UserFacingError` (or `ConfigError`) and turned into one line and an exit code here, once.
 
-Each command group lives in its own module and is registered here, one line each.
+Adding a command: one module under `monitor/cli/` and one line in `COMMANDS`.
 """
 
 from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
 
 import click
 
 from monitor.errors import ExitCode
 
-__all__ = ["ExitCode", "cli", "main"]
+__all__ = ["COMMANDS", "ExitCode", "cli", "main"]
+
+# name: ("module:attribute", one-line help shown by `senderwatch --help`), in --help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("monitor.cli.check:check", "Run the DNS checks now and compare with baselines."),
+    "canary": ("monitor.cli.canary:canary", "Send a canary and prove its authentication."),
+    "inspect": ("monitor.cli.inspect:inspect_command", "Judge a saved message's authentication."),
+    "baseline": ("monitor.cli.baseline:baseline", "Show or approve the baselines."),
+    "alerts": ("monitor.cli.alerts:alerts", "List, silence, acknowledge, test and deliver alerts."),
+    "config": ("monitor.cli.config_cmd:config", "Check the configuration file."),
+    "db": ("monitor.cli.db:db", "Manage the database."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when one of them is invoked."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.lazy, *sorted(set(super().list_commands(ctx)) - set(self.lazy))]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table's help lines, without importing any command."""
+        rows = [(name, help_line) for name, (_path, help_line) in self.lazy.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a problem for a person becomes one line on stderr and its code."""
+        from monitor.config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            sys.exit(ExitCode.CONFIG)
+        except Exception as exc:
+            code = _user_facing(exc)
+            if code is None:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(code)
+
+
+def _user_facing(exc: Exception) -> int | None:
+    """The exit code of an error meant for a person, else None (a bug: let it raise)."""
+    from monitor.errors import UserFacingError
+
+    if isinstance(exc, UserFacingError):
+        return int(exc.exit_code)
+    if "monitor.storage" in sys.modules:
+        from monitor.storage import DatabaseUnavailable
+
+        if isinstance(exc, DatabaseUnavailable):
+            return int(getattr(exc, "exit_code", ExitCode.CONFIG))
+    return None
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="senderwatch")
 def cli() -> None:
-    """senderwatch: prove that your organisation's email authenticates, continuously."""
+    """senderwatch: prove that your organisation's email authenticates, continuously.
+
+    Exit codes: 0 pass (warnings allowed), 1 a check failed or critical drift, 2 configuration
+    or usage error, 3 nothing could be measured, 4 the database cannot be used.
+    """
 
 
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="senderwatch")
-
-
-# Command registrations: one line each, in the order `--help` lists them.
-from monitor.cli.alerts import alerts  # noqa: E402 - commands register on the group above
-from monitor.cli.baseline import baseline  # noqa: E402
-from monitor.cli.canary import canary  # noqa: E402
-from monitor.cli.check import check  # noqa: E402
-from monitor.cli.config_cmd import config  # noqa: E402
-from monitor.cli.db import db  # noqa: E402
-
-cli.add_command(check)
-cli.add_command(canary)
-cli.add_command(baseline)
-cli.add_command(config)
-cli.add_command(db)
-cli.add_command(alerts)
-from monitor.cli.inspect import inspect_command  # noqa: E402
-
-cli.add_command(inspect_command)

@@ -1,10 +1,12 @@
-"""Pieces every command shares: exit codes, the --config option, settings loading."""
+"""Pieces every command shares: the --config option, settings loading, the App, alerts."""
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,20 +16,28 @@ from monitor.config import ConfigError, Settings, load_settings
 from monitor.errors import ExitCode
 
 if TYPE_CHECKING:
+    from monitor.app import App
     from monitor.engine.check_run import CheckRunOutcome
 
 __all__ = [
     "CONFIG_OPTION_HELP",
+    "DEFAULT_CONFIG",
     "ExitCode",
     "alert_on",
     "config_option",
+    "current_user",
     "load_or_exit",
     "no_alerts_option",
+    "open_app",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG = "senderwatch.toml"
+START_HINT = (
+    "To start: `senderwatch check DOMAIN` checks a domain with no config file; for more, copy "
+    "config.example.toml to senderwatch.toml, edit it, then `senderwatch config validate`."
+)
 CONFIG_OPTION_HELP = "Config file (TOML). Default: $SENDERWATCH_CONFIG, else ./senderwatch.toml."
 
 
@@ -45,12 +55,37 @@ def config_option(func: F) -> F:
 
 def load_or_exit(config_path: Path) -> Settings:
     """Load settings, or print every problem to stderr and exit 2."""
+    if not config_path.exists():
+        click.echo(f"{config_path}: file not found", err=True)
+        if _default_config_used():
+            click.echo(START_HINT, err=True)
+        sys.exit(ExitCode.CONFIG)
     try:
         return load_settings(config_path)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(ExitCode.CONFIG)
+
+
+def _default_config_used() -> bool:
+    """True when --config was not given (nor $SENDERWATCH_CONFIG): a first run, most likely."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or "SENDERWATCH_CONFIG" in os.environ:
+        return False
+    return ctx.get_parameter_source("config_path") is click.core.ParameterSource.DEFAULT
+
+
+@contextlib.contextmanager
+def open_app(config_path: Path | None = None, *, settings: Settings | None = None) -> Iterator[App]:
+    """The command's `App` (settings loaded, database opened on first use), closed after."""
+    from monitor.app import App
+
+    app = App(settings if settings is not None else load_or_exit(config_path or Path()))
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def no_alerts_option(func: F) -> F:
@@ -60,13 +95,19 @@ def no_alerts_option(func: F) -> F:
     )(func)
 
 
-def alert_on(settings: Settings, outcome: CheckRunOutcome) -> None:
+def alert_on(app: App, outcome: CheckRunOutcome) -> None:
     """Run the alert lifecycle on a stored run and deliver what it produced before exit
-    (bounded wait; docs/alerts.md), so cron users without the daemon still get firing and
-    resolved notifications. The summary goes to stderr: JSON on stdout stays clean."""
-    from monitor.engine.alerting import after_check_run
+    (bounded wait; docs/alerts.md). The summary goes to stderr: JSON on stdout stays clean."""
+    from monitor.render.alerts import render_alerting
+    from monitor.services.checks import raise_alerts
 
-    drifts = [d.drift for d in outcome.drifts]
-    alerted = after_check_run(settings, [r.result for r in outcome.results], drifts)
-    for line in alerted.summary_lines():
+    for line in render_alerting(raise_alerts(app, outcome)):
         click.echo(line, err=True)
+
+
+def current_user() -> str:
+    """Who runs the command, for approvals, silences and acks (`$USER`, else the login)."""
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"

@@ -61,22 +61,6 @@ class AlertingOutcome:
     muted: Mapping[str, str]
     report: DispatchReport | None = None
 
-    def summary_lines(self) -> list[str]:
-        lines = []
-        for notification_id, intent in self.enqueued:
-            lines.append(
-                f"alert {intent.reason.value}: {intent.record.key} → {intent.channel} "
-                f"({notification_id})"
-            )
-        lines.extend(f"alert muted: {key}: {why}" for key, why in self.muted.items())
-        if self.report is not None:
-            r = self.report
-            lines.append(
-                f"alerts delivered: {r.sent} sent, {r.retried} retries, {r.failed} failed, "
-                f"{r.dead} dead, {r.waiting} still queued"
-            )
-        return lines
-
 
 def process_run(
     db: Database,
@@ -142,7 +126,13 @@ def deliver_pending(
         lease=delivery.lease,
     )
     seconds = delivery.wait.total_seconds() if wait is None else wait
-    return dispatcher.drain(seconds), problems
+    report = dispatcher.drain(seconds)
+    if problems:
+        # Rows of channels that could not be built are still queued: count them, so "queued
+        # 4" is never followed by "0 still queued".
+        configured = [c.name for c in settings.alerts.channels]
+        report.waiting = SqlOutboxStore(db).count_waiting(configured)
+    return report, problems
 
 
 def after_run(

@@ -26,10 +26,10 @@ from checks.base import Clock, utcnow
 from checks.dns.resolver import Resolver
 from checks.result import CheckResult, Severity, Status
 from monitor.config import Settings
+from monitor.engine.baselines import record_evaluations
 from monitor.engine.plan import CheckSpec, build_plan, default_registry
 from monitor.engine.runner import Progress, stream_specs
 from monitor.errors import ExitCode
-from monitor.policy.baseline import record_evaluations
 from monitor.policy.drift import Direction, Drift
 from monitor.storage import (
     Baseline,

@@ -20,12 +20,13 @@ from typing import Any
 from checks.registry import CHECKS
 from monitor.config import Settings
 from monitor.config.core import DomainSettings
+from monitor.errors import UsageError
 from monitor.wiring.checks import check_config, domain_target
 
 __all__ = ["CheckSpec", "PlanError", "build_plan", "default_registry"]
 
 
-class PlanError(Exception):
+class PlanError(UsageError):
     """The request cannot be planned (unknown domain or environment, nothing to check)."""
 
 

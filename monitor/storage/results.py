@@ -144,6 +144,10 @@ class ResultRepository:
         ).first()
         return None if row is None else _stored(row)
 
+    def subjects(self) -> set[str]:
+        """Every subject (domain or environment) that has a stored result."""
+        return set(self.session.scalars(select(ResultRow.subject).distinct()))
+
     def latest_measured_all(self, where: KeyFilter | None = None) -> list[StoredResult]:
         """The newest non-error result of every key matching `where`, sorted by key."""
         rows = self.session.scalars(

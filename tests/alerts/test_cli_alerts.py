@@ -66,11 +66,11 @@ def test_silence_shows_in_list_and_unsilence_ends_it(config: Path) -> None:
     assert made.exit_code == 0, made.output
     assert made.output.startswith("silence #1: domain example.test until ")
     listed = run("alerts", "list", "--config", config)
-    assert "#1  domain example.test" in listed.output
+    assert "#1: domain example.test" in listed.output
     assert "ops: DNS migration" in listed.output
     assert run("alerts", "unsilence", "1", "--config", config).exit_code == 0
     assert "SILENCES (0 active)" in run("alerts", "list", "--config", config).output
-    assert run("alerts", "unsilence", "1", "--config", config).exit_code == 1
+    assert run("alerts", "unsilence", "1", "--config", config).exit_code == 2
 
 
 def test_silence_needs_exactly_one_target(config: Path) -> None:
@@ -115,7 +115,7 @@ def test_ack_marks_a_firing_alert_and_refuses_unknown_keys(config: Path) -> None
     assert acked.exit_code == 0, acked.output
     assert "[acked]" in run("alerts", "list", "--config", config).output
     unknown = run("alerts", "ack", "example.test/dkim/nope", "--config", config)
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2  # a usage error: nothing by that key
     assert "no active alert" in unknown.output
 
 
@@ -133,6 +133,9 @@ def test_test_command_sends_and_prints_the_outcome(config: Path, receiver: HttpR
     ok = run("alerts", "test", "--channel", "pager", "--config", config)
     assert ok.exit_code == 0, ok.output
     assert "delivered (msg_" in ok.output
+    first = ok.output.splitlines()[0]
+    assert first.startswith('sent a test notification to webhook channel "pager" (url http')
+    assert "{" not in ok.output and "': " not in ok.output  # a sentence, not a Python dict
     assert receiver.requests[0].json()["type"] == "alert.test"
     assert SECRET.removeprefix("whsec_") not in ok.output
     receiver.script(Reply(400, body="schema mismatch"))
@@ -146,4 +149,16 @@ def test_test_command_names_unknown_channels(config: Path) -> None:
     """A typo in --channel lists the channels that exist."""
     out = run("alerts", "test", "--channel", "nope", "--config", config)
     assert out.exit_code == 2
-    assert "no channel named 'nope' (pager)" in out.output
+    assert "no channel named 'nope' (channels: pager)" in out.output
+
+
+def test_counts_agree_when_a_channel_cannot_be_built(config: Path, tmp_path: Path) -> None:
+    """A channel whose secret is missing keeps its rows queued, and the summary says so:
+    "queued" and "0 still queued" never appear together."""
+    fire(config)
+    out = CliRunner().invoke(cli, ["alerts", "deliver", "--wait", "0s", "--config", str(config)])
+    assert out.exit_code == 1
+    assert "SW_SECRET" in out.output
+    assert out.output.splitlines()[-1] == (
+        "0 sent, 0 retries scheduled, 0 failed, 0 dead; 1 still queued"
+    )

@@ -5,20 +5,18 @@ from __future__ import annotations
 import pytest
 
 from checks.result import CheckResult, Status
-from monitor.policy.baseline import (
-    FIRST_RESULT_APPROVER,
-    approval,
-    approve_latest,
-    evaluate,
-    record_evaluations,
-)
+from monitor.app import App
+from monitor.config import parse_settings
+from monitor.engine.baselines import record_evaluations
+from monitor.errors import UsageError
+from monitor.policy.baseline import FIRST_RESULT_APPROVER, approval, evaluate
 from monitor.policy.drift import Direction
+from monitor.services.baselines import Selection, approve
 from monitor.storage import (
     Baseline,
     BaselineRepository,
     Database,
     DriftRepository,
-    KeyFilter,
     ResultRepository,
     StoredDrift,
 )
@@ -71,6 +69,10 @@ def test_approval_needs_a_reason_and_a_measured_result() -> None:
         approval(make_result(status=Status.ERROR), by="ana", reason="ok")
 
 
+def _app(database: Database) -> App:
+    return App(parse_settings({}), clock=lambda: T0, shared_database=database)
+
+
 def _store_all(db: Database, *results: CheckResult) -> tuple[list[Baseline], list[StoredDrift]]:
     with db.transaction() as session:
         repo = ResultRepository(session)
@@ -97,8 +99,7 @@ def test_drift_is_stored_and_open_until_approved(database: Database) -> None:
     assert (open_drift.drift.key, open_drift.drift.before, open_drift.drift.after) == (
         "dmarc.p", "reject", "none",
     )  # fmt: skip
-    with database.transaction() as session:
-        (approved,) = approve_latest(session, KeyFilter(), by="ana", reason="migrating", now=T0)
+    (approved,) = approve(_app(database), Selection(), by="ana", reason="migrating")
     assert approved.previous is not None
     assert approved.previous.observations == REJECT
     assert approved.baseline.observations == NONE
@@ -135,10 +136,7 @@ def test_approve_only_touches_matching_keys(database: Database) -> None:
     _store(database, make_result("dmarc", "a.test", observations=REJECT))
     _store(database, make_result("dmarc", "b.test", observations=REJECT))
     _store(database, make_result("dmarc", "a.test", environment="prod", observations=REJECT))
-    with database.transaction() as session:
-        approvals = approve_latest(
-            session, KeyFilter(subject="a.test", environment="prod"), by="ana", reason="r", now=T0
-        )
+    approvals = approve(_app(database), Selection("a.test", "prod"), by="ana", reason="r")
     assert [(a.baseline.subject, a.baseline.environment) for a in approvals] == [("a.test", "prod")]
 
 
@@ -147,8 +145,7 @@ def test_approve_never_uses_an_error_result(database: Database) -> None:
     _store(database, make_result(observations=REJECT))
     _store(database, make_result(observations=NONE))
     _store(database, make_result(status=Status.ERROR, findings=(timeout_finding(),)))
-    with database.transaction() as session:
-        (approved,) = approve_latest(session, KeyFilter(), by="ana", reason="r", now=T0)
+    (approved,) = approve(_app(database), Selection(), by="ana", reason="r")
     assert approved.baseline.observations == NONE
 
 
@@ -174,3 +171,26 @@ def test_a_key_twice_in_one_run_is_evaluated_in_order(database: Database) -> Non
     )
     assert [b.observations for b in created] == [REJECT]
     assert [(d.drift.key, d.baseline_id) for d in drifts] == [("dmarc.p", created[0].id)]
+
+
+def test_approve_one_check_leaves_the_others(database: Database) -> None:
+    """`baseline approve --check dmarc` approves dmarc only, not every check of the domain."""
+    _store(database, make_result("dmarc", "a.test", observations=REJECT))
+    _store(database, make_result("spf", "a.test", observations={"spf.all": "-all"}))
+    approvals = approve(_app(database), Selection(check="dmarc"), by="ana", reason="r")
+    assert [a.baseline.check for a in approvals] == ["dmarc"]
+    approvals = approve(_app(database), Selection(check="dns.spf"), by="ana", reason="r")
+    assert [a.baseline.check for a in approvals] == ["spf"]
+
+
+def test_approving_nothing_or_an_unknown_name_is_a_usage_error(database: Database) -> None:
+    """A typo must never look like "done": no match, unknown domain or check exit 2."""
+    _store(database, make_result("dmarc", "a.test", observations=REJECT))
+    app = _app(database)
+    with pytest.raises(UsageError, match=r"unknown domain 'nosuch\.test'"):
+        approve(app, Selection(domain="nosuch.test"), by="ana", reason="r")
+    with pytest.raises(UsageError, match="unknown check 'bimi'"):
+        approve(app, Selection(check="bimi"), by="ana", reason="r")
+    with pytest.raises(UsageError, match="nothing to approve"):
+        approve(app, Selection(domain="a.test", check="mx"), by="ana", reason="r")
+    assert UsageError("x").exit_code == 2

@@ -11,14 +11,9 @@ import click
 from checks.result import Finding, Severity, Status
 from monitor.engine.check_run import CheckRunOutcome, RunStatus
 from monitor.policy.drift import Direction, Drift
-from monitor.render.checks import (
-    baselines_document,
-    outcome_document,
-    render_baselines_text,
-    render_junit,
-    render_text,
-    to_json,
-)
+from monitor.render.baselines import baselines_document, render_baselines_text
+from monitor.render.checks import outcome_document, render_text, to_json
+from monitor.render.junit import render_junit
 from monitor.storage import Baseline, RunRecord, StoredDrift, StoredResult
 from tests.monitor._docs import assert_valid_check_document, check_document_schema
 from tests.monitor._fakes import T0, make_result, timeout_finding
@@ -100,7 +95,7 @@ def test_text_table_lists_results_findings_drift_and_verdict() -> None:
     assert "Drift from baseline:" in lines
     assert any('dmarc.p: "reject" -> "none"' in line and "weakened" in line for line in lines)
     assert any("spf.include.x.test: null -> true" in line for line in lines)
-    assert lines[-1] == "run 7: 3 checks (1 pass, 1 fail, 1 error); 2 drift (1 critical): FAIL"
+    assert lines[-1] == "run 7: 3 checks (1 pass, 1 fail, 1 error); 2 drifts (1 critical): FAIL"
     assert "\x1b[" not in text
 
 

@@ -61,14 +61,26 @@ def test_approve_requires_a_reason(write_config: WriteConfig, invoke: Invoke) ->
     )
 
 
-def test_approve_with_nothing_measured_is_exit_1(write_config: WriteConfig, invoke: Invoke) -> None:
-    """Approving a domain never checked approves nothing, and says so."""
+def test_approve_with_nothing_measured_is_a_usage_error(
+    write_config: WriteConfig, invoke: Invoke
+) -> None:
+    """Approving a domain never checked approves nothing, says so, and exits 2 (usage)."""
     config = write_config(nameserver="127.0.0.1:9")
     result = invoke(
         "baseline", "approve", "--config", config, "--domain", "core-drift.test", "--reason", "x"
     )
-    assert result.exit_code == 1
-    assert result.stderr == "nothing to approve: no measured result matches\n"
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: nothing to approve: no measured result matches domain core-drift.test\n"
+    )
+
+
+def test_show_names_an_unknown_domain(write_config: WriteConfig, invoke: Invoke) -> None:
+    """`baseline show --domain nosuch` says the domain is unknown instead of "no baselines"."""
+    config = write_config(nameserver="127.0.0.1:9")
+    result = invoke("baseline", "show", "--config", config, "--domain", "nosuch.test")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown domain 'nosuch.test': not in the config")
 
 
 def test_approve_records_the_approver_and_reason(

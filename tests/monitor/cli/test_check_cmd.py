@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from monitor.storage import BaselineRepository, DriftRepository, ResultRepository, open_database
 from tests.conftest import EditableDns
 from tests.monitor._docs import assert_valid_check_document
@@ -239,3 +241,81 @@ def test_installed_console_script_runs_a_check(
     assert doc["status"] == "pass"
     assert len(doc["results"]) == 4
     assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_dns_that_never_answers_is_said_once_not_as_critical_lines(
+    write_config: WriteConfig, invoke: Invoke
+) -> None:
+    """Twelve "critical dns.timeout" lines bury the one fact that matters: DNS is unreachable.
+    It is said once, names the server, and nothing unmeasured is labelled critical."""
+    with BlackholeDns() as blackhole:
+        blind = write_config(
+            nameserver=blackhole.address,
+            timeout=0.2,
+            domains=("core-drift.test", "core-fail.test", "dmarc-none.test"),
+        )
+        result = invoke("check", "--config", blind)
+    assert result.exit_code == 3, result.output
+    lines = result.stdout.splitlines()
+    said = [line for line in lines if "no answer from" in line]
+    assert said == [
+        f"error: no answer from {blackhole.address} for 12 checks (DNS timeout or network "
+        "unreachable): is DNS reachable from here?"
+    ]
+    assert not any("critical" in line for line in lines)
+    assert not any("dns.timeout" in line for line in lines)
+    assert lines[-1].startswith("run 1: 12 checks (12 error); no drift: ERROR")
+
+
+def test_one_unanswered_check_keeps_its_own_line_labelled_error(
+    write_config: WriteConfig, invoke: Invoke
+) -> None:
+    """A single timeout is shown under its check, as `error`, never as `critical`."""
+    with BlackholeDns() as blackhole:
+        blind = write_config(nameserver=blackhole.address, timeout=0.2, checks=("mx",))
+        result = invoke("check", "--config", blind)
+    assert result.exit_code == 3
+    assert "    error    dns.timeout: Could not measure" in result.stdout
+    assert "critical" not in result.stdout
+
+
+def test_check_without_a_config_file_checks_the_named_domains(
+    dns_server: EditableDns, tmp_path: Path
+) -> None:
+    """`senderwatch check DOMAIN --selector s1` works with no config file, like checkdmarc,
+    and says why it failed in one line per problem."""
+    env = {k: v for k, v in os.environ.items() if k != "SENDERWATCH_CONFIG"}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "monitor", "check", "core-drift.test", "core-fail.test"),
+            *("--selector", "s1", "--nameserver", dns_server.address, "--format", "json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert_valid_check_document(doc)
+    assert {r["subject"] for r in doc["results"]} == {"core-drift.test", "core-fail.test"}
+    assert len(doc["results"]) == 12
+    statuses = {(r["subject"], r["check"]): r["status"] for r in doc["results"]}
+    assert statuses[("core-drift.test", "dkim")] == "pass"
+    assert statuses[("core-fail.test", "dkim")] == "fail"  # no key at s1
+
+
+def test_check_without_config_and_without_a_domain_says_how_to_start(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No config and nothing named: exit 2, pointing at the ways to start."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SENDERWATCH_CONFIG", raising=False)
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "senderwatch check DOMAIN" in result.stderr
+    assert "config.example.toml" in result.stderr
