@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -113,15 +114,22 @@ class KnotServer:
         )
 
     def start(self) -> KnotServer:
-        self._write_config()
-        log = (self.workdir / "knotd.log").open("wb")
-        self._proc = subprocess.Popen(
-            [KNOTD, "-c", str(self.conf_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_ready()
+        """Start knotd and wait until it answers; on any failure nothing is left behind
+        (process stopped, own work folder removed) before the error is raised."""
+        try:
+            _require_free(self.host, self.port)
+            self._write_config()
+            with (self.workdir / "knotd.log").open("wb") as log:
+                self._proc = subprocess.Popen(
+                    [KNOTD, "-c", str(self.conf_path)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
@@ -196,6 +204,24 @@ class KnotServer:
         self.stop()
 
 
+def _require_free(host: str, port: int) -> None:
+    """Refuse a port another program holds, naming it, before knotd would fail obscurely."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                proto = "UDP" if kind == socket.SOCK_DGRAM else "TCP"
+                raise PortInUseError(
+                    f"{host}:{port} ({proto}) is already in use by another program; "
+                    "choose another with --port"
+                ) from None
+
+
+class PortInUseError(RuntimeError):
+    """The requested listen address is taken."""
+
+
 def bump_serial(zone_text: str) -> str:
     """Return `zone_text` with the SOA serial incremented (the first `; serial` marked number)."""
     lines = zone_text.splitlines(keepends=True)
@@ -225,7 +251,12 @@ def _main() -> None:
     # Blocked, so they wait for sigwait below instead of killing us before knotd is stopped.
     stop = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop | {signal.SIGHUP})
-    with KnotServer(args.zone_dir, host=args.host, port=args.port) as server:
+    try:
+        server = KnotServer(args.zone_dir, host=args.host, port=args.port).start()
+    except RuntimeError as exc:  # MissingComponentError and PortInUseError included
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    try:
         print(
             f"serving {len(server.zones())} zones on {server.address}; "
             "SIGHUP reloads edited zones (bump their serial), Ctrl-C stops",
@@ -234,6 +265,9 @@ def _main() -> None:
         while signal.sigwait(stop | {signal.SIGHUP}) == signal.SIGHUP:
             server.reload()
             print("zones reloaded", flush=True)
+
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":
