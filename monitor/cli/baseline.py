@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from monitor.cli._common import config_option, current_user, open_app
+from monitor.render._text import plural
 from monitor.render.baselines import baselines_document, render_baselines_text
 from monitor.render.json_doc import to_json
 from monitor.services import baselines as baseline_service
@@ -76,5 +77,5 @@ def approve(
     for item in approvals:
         b = item.baseline
         env_part = f" [{b.environment}]" if b.environment else ""
-        accepted = f", {len(item.accepted)} drift accepted" if item.accepted else ""
+        accepted = f", {plural(len(item.accepted), 'drift')} accepted" if item.accepted else ""
         click.echo(f"approved {b.check} {b.subject}{env_part} from result {b.result_id}{accepted}")
