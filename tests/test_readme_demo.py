@@ -30,7 +30,9 @@ def test_the_readme_drift_example_is_what_check_prints(tmp_path: Path) -> None:
     config = tmp_path / "demo.toml"
     with KnotServer(zones) as server:
         text = (ROOT / "docs" / "demo.toml").read_text(encoding="utf-8")
-        config.write_text(text.replace("127.0.0.1:5353", server.address), encoding="utf-8")
+        text = text.replace("127.0.0.1:5353", server.address)
+        text = text.replace("sqlite:///senderwatch-demo.db", f"sqlite:///{tmp_path / 'demo.db'}")
+        config.write_text(text, encoding="utf-8")
         run = CliRunner().invoke
         assert run(cli, ["check", "--config", str(config)]).exit_code == 1
         zone = zones / "healthy.test.zone"
