@@ -20,13 +20,13 @@ import datetime as dt
 import queue
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from checks.base import CheckContext, Clock, utcnow
 from checks.dns.resolver import Resolver
-from checks.result import CheckResult, Finding, Severity, Status
+from checks.result import CheckResult, Finding, Severity
 from monitor.config.core import DnsSettings
+from monitor.engine.guard import DEADLINE_EXCEEDED, error_result, guarded
 from monitor.engine.plan import CheckSpec
 
 __all__ = [
@@ -54,22 +54,13 @@ def default_deadline(dns: DnsSettings) -> float:
 
 def run_one(spec: CheckSpec, registry: Mapping[str, type], ctx: CheckContext) -> CheckResult:
     """Run one spec in the calling thread; any exception becomes a `check.crashed` result."""
-    started_at, t0 = ctx.clock(), time.monotonic()
-    try:
-        result = _call_check(spec, registry, ctx)
-    except Exception as exc:
-        return _error_result(
-            spec,
-            started_at,
-            time.monotonic() - t0,
-            Finding(
-                code="check.crashed",
-                severity=Severity.CRITICAL,
-                message=f"the check crashed: {type(exc).__name__}: {exc}",
-                unmeasurable=True,
-            ),
-            evidence={"traceback": traceback.format_exc()},
-        )
+    result = guarded(
+        spec.check_id,
+        spec.subject,
+        spec.environment,
+        ctx.clock,
+        lambda: _call_check(spec, registry, ctx),
+    )
     # The run is for this environment whatever the check wrote (it is the baseline's key).
     return dataclasses.replace(result, environment=spec.environment)
 
@@ -221,32 +212,20 @@ class _Pool:
         out = []
         for index, started_at, elapsed, limit in late:
             self._spawn()
+            spec = self.specs[index]
             finding = Finding(
-                code="check.deadline_exceeded",
+                code=DEADLINE_EXCEEDED,
                 severity=Severity.CRITICAL,
                 message=f"no result within the deadline of {limit:g}s",
                 unmeasurable=True,
             )
-            out.append((index, _error_result(self.specs[index], started_at, elapsed, finding)))
+            result = error_result(
+                spec.check_id,
+                spec.subject,
+                spec.environment,
+                started_at=started_at,
+                duration_s=elapsed,
+                finding=finding,
+            )
+            out.append((index, result))
         return out
-
-
-def _error_result(
-    spec: CheckSpec,
-    started_at: dt.datetime,
-    duration_s: float,
-    finding: Finding,
-    evidence: Mapping[str, object] | None = None,
-) -> CheckResult:
-    kind, _, name = spec.check_id.partition(".")
-    return CheckResult(
-        check=name or kind,
-        kind=kind,
-        subject=spec.subject,
-        environment=spec.environment,
-        started_at=started_at,
-        duration_s=duration_s,
-        status=Status.ERROR,
-        findings=(finding,),
-        evidence=dict(evidence or {}),
-    )
