@@ -12,8 +12,9 @@
        `canary_messages` row
     6. only then delete or move the canary in the inbox, and record that it was removed
 
-Step 6 after step 5 is STYLE habit 9: if the process dies in between, the canary is still in
-the inbox and its result is already stored; nothing is lost, the inbox is one message longer.
+Step 6 comes after step 5 because input is removed only once its outcome is stored: if the
+process dies in between, the canary is still in the inbox and its result is already stored;
+nothing is lost, the inbox is one message longer.
 """
 
 from __future__ import annotations
