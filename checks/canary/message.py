@@ -136,7 +136,8 @@ def _unsubscribe_header(value: str, token: str) -> tuple[str, bool]:
     """(`List-Unsubscribe` value, one-click?) from a configured URI list.
 
     `{token}` in the URI is replaced by the canary token, so the unsubscribe endpoint can be
-    tested with a canary-only token (FIELD-NOTES §3.8). Bare URIs are wrapped in angle brackets.
+    tested with a token that belongs to no real recipient (a one-click POST, RFC 8058, then
+    unsubscribes nobody). Bare URIs are wrapped in angle brackets.
     """
     parts = [p.strip() for p in value.replace("{token}", token).split(",") if p.strip()]
     uris = [p if p.startswith("<") else f"<{p}>" for p in parts]

@@ -18,8 +18,9 @@ Steps of `CanaryRoundTrip.run()` (each failure is a result, never an exception):
                                environment's threshold → WARN `canary.slow`
 
 The found message stays in the inbox until `acknowledge()`: the caller stores the result
-first and acknowledges afterwards (STYLE habit 9), so a crash between the two leaves the
-canary where a person can still read it. A canary that was not found is never touched.
+first and acknowledges afterwards (input is removed only once its outcome is stored), so a
+crash between the two leaves the canary where a person can still read it. A canary that was
+not found is never touched.
 
 Usage:
     with CanaryRoundTrip("staging", config, ctx) as trip:

@@ -28,15 +28,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any, NoReturn
 
 import checkdmarc
 import checkdmarc.dmarc
 import checkdmarc.mta_sts
 import checkdmarc.smtp_tls_reporting
 import checkdmarc.utils
-from expiringdict import ExpiringDict
 
 __all__ = [
     "CHECKDMARC_VERSION",
@@ -61,20 +60,29 @@ def versions() -> dict[str, str]:
     return {"checkdmarc": CHECKDMARC_VERSION}
 
 
-class _NeverCache(ExpiringDict):
-    """An ExpiringDict that stores nothing, so checkdmarc's lookups always go to DNS."""
+class _NeverCache(MutableMapping[Any, Any]):
+    """A mapping that stores nothing, so checkdmarc's lookups always go to DNS.
 
-    def __init__(self) -> None:
-        super().__init__(max_len=1, max_age_seconds=1)
+    checkdmarc reads and writes its cache only when it is its own cache class
+    (`isinstance`/`type(...) is` checks) or through `get` and item assignment; a plain
+    mapping that forgets every write satisfies all of them, without importing the cache
+    library checkdmarc happens to use.
+    """
 
-    def __setitem__(self, key: Any, value: Any, set_time: Any = None) -> None:
+    def __getitem__(self, key: Any) -> NoReturn:
+        raise KeyError(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
         return None
 
-    def __contains__(self, key: object) -> bool:
-        return False
+    def __delitem__(self, key: Any) -> None:
+        return None
 
-    def get(self, key: Any, default: Any = None, with_age: bool = False) -> Any:
-        return default
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def disable_dns_cache() -> None:

@@ -1,9 +1,9 @@
-"""The envelope shared by the DMARC, DKIM, MX, MTA-STS and TLS-RPT checks.
+"""The envelope shared by the DNS checks (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT).
 
 Each check only measures: it fills an `Outcome` (findings, observations, evidence) and lets
 `run_measurement` time it, roll its status up and turn a `DnsUnavailable` into the one finding
 every check reports the same way. That keeps the rule "could not ask is ERROR, never FAIL, never
-missing" in one place instead of five (checkdmarc #90, websegura #248).
+missing" in one place instead of six (checkdmarc #90, websegura #248).
 """
 
 from __future__ import annotations

@@ -145,9 +145,15 @@ def _term_findings(node: RecordNode, tn: TermNode, shown: str) -> Iterator[Findi
         yield Finding(
             code=f"dns.{exc.cause}",
             severity=CRIT,
-            message=f"DNS could not answer {exc.rdtype} {exc.name} (for '{term.text}' in "
-            f"the record of {shown}): {exc.cause}",
-            details={**where, "name": exc.name, "type": exc.rdtype, "cause": exc.cause},
+            message=f"Could not measure: the {exc.rdtype} query for {to_ulabel(exc.name)} "
+            f"(for '{term.text}' in the record of {shown}) failed ({exc.cause}).",
+            details={
+                **where,
+                "name": exc.name,
+                "rdtype": exc.rdtype,
+                "cause": exc.cause,
+                "detail": exc.detail,
+            },
             unmeasurable=True,
         )
     if tn.problem:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import threading
-import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 import idna
 
 from checks.base import CheckContext, DomainTarget
+from checks.dns._envelope import Outcome, run_measurement
 from checks.dns._spf_explain import explain
 from checks.dns._spf_grammar import is_spf_record, looks_like_spf, parse_record
 from checks.dns._spf_report import (
@@ -37,7 +37,7 @@ from checks.dns._spf_report import (
 from checks.dns._spf_tree import valid_domain, walk
 from checks.dns.resolver import Answer, DnsUnavailable, to_alabel, to_ulabel
 from checks.drift_rules import CRITICAL, WARNING, Order, Rule
-from checks.result import CheckResult, Finding, Scalar, Severity, rollup_status
+from checks.result import CheckResult, Finding, Severity
 
 __all__ = ["Config", "SpfCheck", "explain_ip"]
 
@@ -82,13 +82,6 @@ class Config:
     max_void_lookups: int = 2
 
 
-@dataclasses.dataclass
-class _Measured:
-    findings: list[Finding] = dataclasses.field(default_factory=list)
-    observations: dict[str, Scalar] = dataclasses.field(default_factory=dict)
-    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
 _Config = Config  # `Config` is also a class attribute of SpfCheck, which shadows it there
 
 
@@ -117,38 +110,18 @@ class SpfCheck:
         )
 
     def run(self, subject: str, config: _Config, ctx: CheckContext) -> CheckResult:
-        """Measure `subject`'s SPF (a domain, U-labels allowed) through `ctx.resolver`."""
-        started = ctx.clock()
-        t0 = time.monotonic()
-        measured = _measure(subject, config, ctx.resolver)
-        return CheckResult(
-            check=self.name,
-            kind=self.kind,
-            subject=subject,
-            environment=ctx.environment,
-            started_at=started,
-            duration_s=time.monotonic() - t0,
-            status=rollup_status(measured.findings),
-            observations=measured.observations,
-            findings=tuple(measured.findings),
-            evidence=measured.evidence,
-            versions={},
+        """Measure `subject`'s SPF (a domain, U-labels allowed) through `ctx.resolver`.
+
+        The shared envelope times the run, rolls the status up and turns a record query DNS
+        could not answer into the same `dns.<cause>` finding every DNS check reports.
+        """
+        return run_measurement(
+            self.name, subject, ctx, lambda out: _measure(subject, config, ctx.resolver, out)
         )
 
 
-def _dns_finding(exc: DnsUnavailable) -> Finding:
-    return Finding(
-        code=f"dns.{exc.cause}",
-        severity=Severity.CRITICAL,
-        message=f"DNS could not answer {exc.rdtype} {exc.name}: {exc.cause}"
-        + (f" ({exc.detail})" if exc.detail else ""),
-        details={"name": exc.name, "type": exc.rdtype, "cause": exc.cause},
-        unmeasurable=True,
-    )
-
-
-def _measure(subject: str, config: Config, resolver: Any) -> _Measured:
-    out = _Measured()
+def _measure(subject: str, config: Config, resolver: Any, out: Outcome) -> None:
+    """Fill `out`; a `DnsUnavailable` for the record itself escapes to the envelope."""
     try:
         name = to_alabel(subject)
     except idna.IDNAError as exc:
@@ -165,15 +138,11 @@ def _measure(subject: str, config: Config, resolver: Any) -> _Measured:
                 unmeasurable=True,
             )
         )
-        return out
+        return
     out.evidence["queried"] = name
     pool = _shared_pool()
     spf_rr = pool.submit(_spf_rr_records, resolver, name)  # asked while the tree is walked
-    try:
-        answer = resolver.txt(name)
-    except DnsUnavailable as exc:
-        out.findings.append(_dns_finding(exc))
-        return out
+    answer = resolver.txt(name)  # DnsUnavailable: the envelope records "could not measure"
     _select_and_walk(name, answer, config, resolver=resolver, pool=pool, out=out)
     rr_records = spf_rr.result()
     if rr_records:
@@ -192,7 +161,6 @@ def _measure(subject: str, config: Config, resolver: Any) -> _Measured:
         out.observations = {
             k: v for k, v in out.observations.items() if k in _MEASURED_WITHOUT_TREE
         }
-    return out
 
 
 def _spf_rr_records(resolver: Any, name: str) -> tuple[str, ...]:
@@ -210,7 +178,7 @@ def _answer_octets(answer: Answer) -> int:
 
 
 def _select_and_walk(
-    name: str, answer: Answer, config: Config, *, resolver: Any, pool: Executor, out: _Measured
+    name: str, answer: Answer, config: Config, *, resolver: Any, pool: Executor, out: Outcome
 ) -> None:
     """§4.5 selection on the queried name, then the tree, findings and observations."""
     shown = to_ulabel(name)
@@ -258,7 +226,7 @@ def _no_single_record(
     answer: Answer,
     found: list[tuple[str, tuple[str, ...]]],
     expect: Expectations,
-    out: _Measured,
+    out: Outcome,
 ) -> None:
     shown = to_ulabel(name)
     if found:

@@ -30,6 +30,14 @@ __all__ = ["Config", "SmtpCheck", "SmtpCheckConfig"]
 
 CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 
+# What one probe may wait on, each wait bounded by the endpoint's `timeout`: connect (with
+# the handshake for implicit TLS), banner, EHLO, STARTTLS, its handshake, EHLO again, QUIT.
+_WAITS_PER_PROBE = 7
+# A certificate that does not verify is probed a second time, unverified (module docstring).
+_PROBES = 2
+# Name resolution of the relay (system resolver, not bounded by `timeout`) and scheduling.
+_SLACK_S = 5.0
+
 
 @dataclasses.dataclass(frozen=True)
 class Config(SmtpEndpoint):
@@ -97,6 +105,16 @@ class SmtpCheck:
         Rule("smtp.cert_valid", "true", CRITICAL),
         Rule("smtp.tls_version", Order(("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")), CRITICAL),
     )
+
+    @staticmethod
+    def deadline_s(config: SmtpCheckConfig) -> float:
+        """How long a probe of this relay may take before the runner gives up on it.
+
+        Every socket wait of a probe is bounded by `config.timeout`, so a slow relay that
+        still answers finishes within two probes' worth of waits; the runner's default
+        deadline is sized for DNS checks and would cut such a relay off as "no result".
+        """
+        return _PROBES * _WAITS_PER_PROBE * config.timeout + _SLACK_S
 
     def run(self, subject: str, config: SmtpCheckConfig, ctx: CheckContext) -> CheckResult:
         """Probe the relay of environment `subject`."""

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from monitor.config.settings import Settings
 
@@ -118,7 +117,8 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
-def _message(err: ErrorDetails) -> str:  # noqa: PLR0911 - one return per error kind reads best
+def _message(err: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one return per error kind reads best
+    """One error of `ValidationError.errors()` (pydantic's `ErrorDetails`) as our words."""
     kind = err["type"]
     given = err.get("input")
     ctx = err.get("ctx") or {}

@@ -7,19 +7,20 @@
     2. start the run row (committed at once, as `run_checks` does)
     3. optionally run the environment domain's DNS checks (the post-release gate)
     4. run the round trip; an unexpected exception becomes an ERROR result `check.crashed`
+       (`monitor.engine.guard`, the same wrapper the runner uses for every other check)
     5. store results, baselines and drift in one commit (`record_results`), then the
        `canary_messages` row
     6. only then delete or move the canary in the inbox, and record that it was removed
 
-Step 6 after step 5 is STYLE habit 9: if the process dies in between, the canary is still in
-the inbox and its result is already stored; nothing is lost, the inbox is one message longer.
+Step 6 comes after step 5 because input is removed only once its outcome is stored: if the
+process dies in between, the canary is still in the inbox and its result is already stored;
+nothing is lost, the inbox is one message longer.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import traceback
 from collections.abc import Mapping
 
 from checks.base import CheckContext, Clock, utcnow
@@ -27,10 +28,11 @@ from checks.canary.inbox import InboxError, InboxReader
 from checks.canary.inspect import TrustPolicy
 from checks.canary.roundtrip import CanaryConfig, CanaryRecord, CanaryRoundTrip
 from checks.canary.senders import Sender
-from checks.result import CheckResult, Finding, Severity, Status
+from checks.result import CheckResult
 from monitor.config import Settings
 from monitor.config.environments import EnvironmentSettings
 from monitor.engine.check_run import CheckRunOutcome, record_results, start_run
+from monitor.engine.guard import guarded
 from monitor.engine.plan import PlanError, build_plan, default_registry
 from monitor.engine.runner import make_resolver, run_specs
 from monitor.storage import Database, StoredResult, open_database
@@ -150,7 +152,7 @@ def run_canary(
         )
         ctx = CheckContext(resolver=make_resolver(settings.dns), clock=clock, environment=env_name)
         with CanaryRoundTrip(env_name, config, ctx, sender=sender, inbox=inbox) as trip:
-            canary = _run_guarded(trip, env_name, ctx)
+            canary = guarded("canary.canary", env_name, env_name, ctx.clock, trip.run)
             outcome = record_results(db, run, [*results, canary], finished_at=clock())
             record = trip.record
             if record is not None:
@@ -160,32 +162,6 @@ def run_canary(
     finally:
         if database is None:
             db.dispose()
-
-
-def _run_guarded(trip: CanaryRoundTrip, env_name: str, ctx: CheckContext) -> CheckResult:
-    """The round trip's result; a programming error becomes an ERROR result, not a crash."""
-    started_at = ctx.clock()
-    try:
-        return trip.run()
-    except Exception as exc:
-        return CheckResult(
-            check="canary",
-            kind="canary",
-            subject=env_name,
-            environment=env_name,
-            started_at=started_at,
-            duration_s=(ctx.clock() - started_at).total_seconds(),
-            status=Status.ERROR,
-            findings=(
-                Finding(
-                    "check.crashed",
-                    Severity.CRITICAL,
-                    f"the canary round trip crashed: {type(exc).__name__}: {exc}",
-                    unmeasurable=True,
-                ),
-            ),
-            evidence={"traceback": traceback.format_exc()},
-        )
 
 
 def _stored_id(stored: tuple[StoredResult, ...], result: CheckResult) -> int | None:

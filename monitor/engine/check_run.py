@@ -180,7 +180,7 @@ class _StreamRecorder:
     sees a result without its drift. The run row gets its status when the last batch is in.
 
     Evidence of a passing result is dropped from memory once stored (unless the caller wants
-    it, e.g. for JSON output); failure evidence stays for alerts [STYLE 9].
+    it, e.g. for JSON output); failure evidence stays for alerts, which quote it.
     """
 
     BATCH = 250

@@ -34,8 +34,10 @@ class PlanError(UsageError):
 class CheckSpec:
     """One check to run: registry key, subject, environment and the check's own Config.
 
-    `deadline_s` overrides the runner's default deadline (slow checks such as a canary
-    round trip set their own).
+    `deadline_s` overrides the runner's default deadline, which is sized for DNS checks. A
+    check class whose natural duration is longer says so with `deadline_s(config) -> float`
+    (the relay probe `smtp.smtp`, from its socket timeout); `build_plan` asks it. The canary
+    round trip is not run by the runner: its own inbox `timeout` bounds it.
     """
 
     check_id: str
@@ -76,7 +78,7 @@ def build_plan(
             if cls is None:
                 raise PlanError(f"domain {domain.name}: no check registered as {check_id!r}")
             config = check_config(cls, domain_target(domain, selectors))
-            specs.append(CheckSpec(check_id, domain.name, env, config))
+            specs.append(CheckSpec(check_id, domain.name, env, config, _deadline(cls, config)))
     if env is not None:
         specs.extend(_relay_specs(settings, env, registry))
     if not specs:
@@ -95,7 +97,14 @@ def _relay_specs(settings: Settings, env: str, registry: Mapping[str, type]) -> 
     config = smtp_check_config(settings.environments[env])
     if config is None or "smtp.smtp" not in registry:
         return []
-    return [CheckSpec("smtp.smtp", env, env, config)]
+    deadline = _deadline(registry["smtp.smtp"], config)
+    return [CheckSpec("smtp.smtp", env, env, config, deadline)]
+
+
+def _deadline(cls: type, config: Any) -> float | None:
+    """The check's own deadline for this config, or None for the runner's default."""
+    own = getattr(cls, "deadline_s", None)
+    return float(own(config)) if callable(own) else None
 
 
 def _targets(

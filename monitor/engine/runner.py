@@ -1,36 +1,35 @@
 """Run a plan: every CheckSpec concurrently, each with a deadline, none able to crash the run.
 
-The runner fills the envelope, the check fills the facts [BB]: it builds one fresh
+The runner owns the result envelope and each check only measures: it builds one fresh
 `Resolver` per run from `settings.dns` (so the per-run cache shares ESP include chains
 between domains but never outlives the run), runs at most `dns.concurrency` checks at once,
-and turns what a check could not deliver into an ERROR result:
+and turns what a check could not deliver into an ERROR result (`monitor.engine.guard`):
 
 - an unexpected exception → code `check.crashed`, the traceback in `evidence["traceback"]`;
 - no result within the deadline → code `check.deadline_exceeded`.
 
-Worker threads are daemon threads: a check stuck past its deadline is abandoned (Python
-cannot kill a thread) and a fresh worker takes its slot, so one hung check neither holds the
-run nor keeps the process alive at exit.
+The threads live in `monitor.engine.pool`: a check stuck past its deadline is abandoned
+(Python cannot kill a thread), its late result discarded, and the end of the run joins every
+worker within a bounded wait and reports (and logs) any still running.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import queue
-import threading
-import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from checks.base import CheckContext, Clock, utcnow
 from checks.dns.resolver import Resolver
-from checks.result import CheckResult, Finding, Severity, Status
+from checks.result import CheckResult
 from monitor.config.core import DnsSettings
+from monitor.engine.guard import guarded
 from monitor.engine.plan import CheckSpec
+from monitor.engine.pool import PoolReport, WorkerPool
 
 __all__ = [
+    "PoolReport",
     "Progress",
+    "default_cleanup_wait",
     "default_deadline",
     "make_resolver",
     "run_one",
@@ -46,6 +45,13 @@ def make_resolver(dns: DnsSettings) -> Resolver:
     return Resolver(dns.nameservers, timeout=dns.timeout, retries=dns.retries)
 
 
+def default_cleanup_wait(dns: DnsSettings) -> float:
+    """Seconds the end of a run waits for checks abandoned at their deadline: one query
+    through all its retries (plus backoff), so a check stuck in a DNS query usually sees it
+    through, ends, and its thread is joined rather than left behind."""
+    return dns.timeout * (dns.retries + 1) + 1.0
+
+
 def default_deadline(dns: DnsSettings) -> float:
     """Seconds one DNS check may take: a dozen sequential queries that each use every retry
     (an SPF tree at the RFC 7208 limit of 10 lookups, plus the record itself), plus slack."""
@@ -54,22 +60,13 @@ def default_deadline(dns: DnsSettings) -> float:
 
 def run_one(spec: CheckSpec, registry: Mapping[str, type], ctx: CheckContext) -> CheckResult:
     """Run one spec in the calling thread; any exception becomes a `check.crashed` result."""
-    started_at, t0 = ctx.clock(), time.monotonic()
-    try:
-        result = _call_check(spec, registry, ctx)
-    except Exception as exc:
-        return _error_result(
-            spec,
-            started_at,
-            time.monotonic() - t0,
-            Finding(
-                code="check.crashed",
-                severity=Severity.CRITICAL,
-                message=f"the check crashed: {type(exc).__name__}: {exc}",
-                unmeasurable=True,
-            ),
-            evidence={"traceback": traceback.format_exc()},
-        )
+    result = guarded(
+        spec.check_id,
+        spec.subject,
+        spec.environment,
+        ctx.clock,
+        lambda: _call_check(spec, registry, ctx),
+    )
     # The run is for this environment whatever the check wrote (it is the baseline's key).
     return dataclasses.replace(result, environment=spec.environment)
 
@@ -92,6 +89,7 @@ def run_specs(
     clock: Clock = utcnow,
     progress: Progress | None = None,
     resolver: Resolver | None = None,
+    cleanup_wait_s: float | None = None,
 ) -> list[CheckResult]:
     """Run every spec, at most `dns.concurrency` at once; results in the order of `specs`.
 
@@ -102,6 +100,8 @@ def run_specs(
         clock: time source for `started_at`.
         progress: called in the calling thread once per finished result.
         resolver: a resolver to use instead of a fresh one built from `dns`.
+        cleanup_wait_s: how long the end of the run waits for abandoned checks to finish;
+            default `default_cleanup_wait(dns)`.
     """
     results: dict[int, CheckResult] = {}
 
@@ -111,7 +111,13 @@ def run_specs(
             progress(result)
 
     stream_specs(
-        specs, dns=dns, registry=registry, on_result=collect, clock=clock, resolver=resolver
+        specs,
+        dns=dns,
+        registry=registry,
+        on_result=collect,
+        clock=clock,
+        resolver=resolver,
+        cleanup_wait_s=cleanup_wait_s,
     )
     return [results[i] for i in range(len(specs))]
 
@@ -124,129 +130,24 @@ def stream_specs(
     on_result: Callable[[int, CheckResult], None],
     clock: Clock = utcnow,
     resolver: Resolver | None = None,
-) -> None:
+    cleanup_wait_s: float | None = None,
+) -> PoolReport:
     """Like `run_specs`, but hand each result to `on_result(index, result)` as it finishes
     (in the calling thread) and keep none: a run of thousands of domains is stored as it
-    goes instead of held whole in memory."""
+    goes instead of held whole in memory.
+
+    Returns:
+        How the run's worker threads ended (abandoned checks, threads still running).
+    """
     if not specs:
-        return
+        return PoolReport()
     resolver = resolver or make_resolver(dns)
-    pool = _Pool(specs, registry, resolver, clock, min(dns.concurrency, len(specs)))
-    pool.run(default_deadline(dns), on_result)
-
-
-class _Pool:
-    """Daemon worker threads pulling spec indexes from a queue (see the module docstring)."""
-
-    def __init__(
-        self,
-        specs: Sequence[CheckSpec],
-        registry: Mapping[str, type],
-        resolver: Resolver,
-        clock: Clock,
-        size: int,
-    ) -> None:
-        self.specs = specs
-        self.registry = registry
-        self.resolver = resolver
-        self.clock = clock
-        self.size = size
-        self.todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self.done: queue.SimpleQueue[tuple[int, CheckResult]] = queue.SimpleQueue()
-        self.lock = threading.Lock()
-        self.running: dict[int, tuple[float, dt.datetime]] = {}
-        self.abandoned: set[int] = set()
-
-    def run(self, deadline: float, on_result: Callable[[int, CheckResult], None]) -> None:
-        for index in range(len(self.specs)):
-            self.todo.put(index)
-        for _ in range(self.size):
-            self._spawn()
-        delivered: set[int] = set()
-        while len(delivered) < len(self.specs):
-            try:
-                index, result = self.done.get(timeout=self._wait_time(deadline))
-            except queue.Empty:
-                pass
-            else:
-                if index not in delivered:  # an abandoned check may still finish late
-                    delivered.add(index)
-                    on_result(index, result)
-            for index, result in self._overdue(deadline):
-                delivered.add(index)
-                on_result(index, result)
-
-    def _spawn(self) -> None:
-        threading.Thread(target=self._work, name="senderwatch-check", daemon=True).start()
-
-    def _work(self) -> None:
-        while True:
-            try:
-                index = self.todo.get_nowait()
-            except queue.Empty:
-                return
-            spec = self.specs[index]
-            with self.lock:
-                self.running[index] = (time.monotonic(), self.clock())
-            ctx = CheckContext(
-                resolver=self.resolver, clock=self.clock, environment=spec.environment
-            )
-            result = run_one(spec, self.registry, ctx)
-            with self.lock:
-                self.running.pop(index, None)
-                abandoned = index in self.abandoned
-            self.done.put((index, result))
-            if abandoned:
-                return  # a replacement worker took this slot when the deadline passed
-
-    def _wait_time(self, deadline: float) -> float:
-        with self.lock:
-            due = [
-                t0 + (self.specs[i].deadline_s or deadline) for i, (t0, _) in self.running.items()
-            ]
-        if not due:
-            return 0.5
-        return max(0.01, min(min(due) - time.monotonic(), 0.5))
-
-    def _overdue(self, deadline: float) -> list[tuple[int, CheckResult]]:
-        now = time.monotonic()
-        late = []
-        with self.lock:
-            for index, (t0, started_at) in list(self.running.items()):
-                limit = self.specs[index].deadline_s or deadline
-                if now - t0 > limit:
-                    del self.running[index]
-                    self.abandoned.add(index)
-                    late.append((index, started_at, now - t0, limit))
-        out = []
-        for index, started_at, elapsed, limit in late:
-            self._spawn()
-            finding = Finding(
-                code="check.deadline_exceeded",
-                severity=Severity.CRITICAL,
-                message=f"no result within the deadline of {limit:g}s",
-                unmeasurable=True,
-            )
-            out.append((index, _error_result(self.specs[index], started_at, elapsed, finding)))
-        return out
-
-
-def _error_result(
-    spec: CheckSpec,
-    started_at: dt.datetime,
-    duration_s: float,
-    finding: Finding,
-    evidence: Mapping[str, object] | None = None,
-) -> CheckResult:
-    kind, _, name = spec.check_id.partition(".")
-    return CheckResult(
-        check=name or kind,
-        kind=kind,
-        subject=spec.subject,
-        environment=spec.environment,
-        started_at=started_at,
-        duration_s=duration_s,
-        status=Status.ERROR,
-        findings=(finding,),
-        evidence=dict(evidence or {}),
+    wait = default_cleanup_wait(dns) if cleanup_wait_s is None else cleanup_wait_s
+    pool = WorkerPool(
+        specs,
+        lambda spec, ctx: run_one(spec, registry, ctx),
+        resolver,
+        clock,
+        min(dns.concurrency, len(specs)),
     )
+    return pool.run(default_deadline(dns), on_result, cleanup_wait_s=wait)

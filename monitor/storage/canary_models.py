@@ -4,8 +4,9 @@ Why a table of its own: the result row says what the receiver proved; this row s
 message it was (token, Message-ID, send time, release), so a person can find the canary in
 the inbox or the relay's logs, and a canary that arrives after its timeout can still be
 recognised later. Rows are written in the run's transaction, before the canary is deleted
-from the inbox (STYLE habit 9); `acknowledged_at` is set only after the inbox confirmed.
-Portable types only, as in `models.py`; migration `0003_canary` creates the table.
+from the inbox (never remove input before its outcome is stored); `acknowledged_at` is set
+only after the inbox confirmed. Portable types only, as in `models.py`; migration
+`0003_canary` creates the table.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from alerts.event import ProblemKey
 from checks.result import CheckResult, Finding, Severity, Status
@@ -78,16 +79,37 @@ def test_canary_fail_fail_pass_sends_exactly_one_firing_and_one_resolved(
     )
 
 
+class OutboxInsertFailed(Exception):
+    """Raised by the database in place of the outbox INSERT."""
+
+
+def _stored(db: Database) -> tuple[list[str], int]:
+    with db.transaction() as session:
+        states = list(session.scalars(select(AlertStateRow.state)))
+        rows = session.scalar(select(func.count()).select_from(NotificationRow)) or 0
+    return states, rows
+
+
 def test_state_change_and_outbox_rows_commit_together(
     db: Database, receiver: HttpReceiver, clock: FakeClock
 ) -> None:
-    """Before any delivery, the firing state and its pending row are both already stored."""
+    """If the outbox INSERT fails, the state change is not stored either: one transaction."""
     cfg = settings(receiver)
-    process_run(db, cfg, [result(finding("spf.missing"))], [], now=clock())
-    with db.transaction() as session:
-        state = session.scalar(select(AlertStateRow.state))
-        pending = session.scalar(select(func.count()).where(NotificationRow.status == "pending"))
-    assert (state, pending) == ("firing", 1)
+    problem = [result(finding("spf.missing"))]
+
+    def fail_outbox_insert(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"):
+            raise OutboxInsertFailed("INSERT INTO notifications refused")
+
+    event.listen(db.engine, "before_cursor_execute", fail_outbox_insert)
+    try:
+        with pytest.raises(OutboxInsertFailed):
+            process_run(db, cfg, problem, [], now=clock())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fail_outbox_insert)
+    assert _stored(db) == ([], 0)  # two transactions would have left the state "firing"
+    process_run(db, cfg, problem, [], now=clock())
+    assert _stored(db) == (["firing"], 1)  # nothing half-written blocks the next run
 
 
 def test_silenced_domain_is_stored_and_not_notified(

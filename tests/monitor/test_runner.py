@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+
+import pytest
 
 from checks.base import CheckContext
 from checks.dns.resolver import Resolver
+from checks.dns.spf import SpfCheck
 from checks.result import CheckResult, Status
 from monitor.config.core import DnsSettings
 from monitor.engine.plan import CheckSpec
-from monitor.engine.runner import default_deadline, make_resolver, run_specs
+from monitor.engine.runner import default_deadline, make_resolver, run_specs, stream_specs
 from tests.monitor._fakes import BlockingCheck, CrashingCheck, Gauge, StaticCheck
+from tests.support.bad_dns import BlackholeDns
 
 REGISTRY: dict[str, type] = {
     "dns.static": StaticCheck,
@@ -128,3 +133,75 @@ def test_resolver_and_deadline_follow_the_dns_settings() -> None:
     )
     slower = DnsSettings(timeout=2.0, retries=2)
     assert default_deadline(slower) > default_deadline(DNS) > 12 * DNS.timeout
+
+
+def _new_workers(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.name.startswith("senderwatch-check") and t.is_alive()
+    ]
+
+
+def test_a_check_abandoned_mid_query_is_joined_before_the_run_returns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A real resolver stuck on a blackhole server: the run ends with no worker left behind."""
+    caplog.set_level(logging.INFO, logger="senderwatch.runner")
+    before = set(threading.enumerate())
+    with BlackholeDns() as hole:
+        dns = DnsSettings(nameservers=(hole.address,), timeout=0.3, retries=1, concurrency=2)
+        spec = CheckSpec("dns.spf", "healthy.test", None, SpfCheck.Config(), deadline_s=0.1)
+        static = CheckSpec("dns.static", "a.test", None, StaticCheck.Config())
+        (late, fine) = run_specs(
+            [spec, static],
+            dns=dns,
+            registry={"dns.spf": SpfCheck, "dns.static": StaticCheck},
+            cleanup_wait_s=10,
+        )
+        assert _new_workers(before) == []
+    assert late.codes() == {"check.deadline_exceeded"}
+    assert late.evidence["abandoned_thread"].startswith("senderwatch-check-")
+    assert fine.status is Status.PASS
+    assert "1 check(s) abandoned at their deadline; all worker threads ended" in caplog.text
+
+
+def test_a_check_that_never_returns_is_counted_logged_and_its_late_result_dropped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What cannot be joined is accounted for, and what it returns later is never delivered."""
+    gauge, release = Gauge(), threading.Event()
+    hung = CheckSpec(
+        "dns.blocking", "hung.test", None, BlockingCheck.Config(release, gauge), deadline_s=0.1
+    )
+    delivered: list[tuple[int, CheckResult]] = []
+    try:
+        report = stream_specs(
+            [hung, CheckSpec("dns.static", "a.test", None, StaticCheck.Config())],
+            dns=DNS,
+            registry=REGISTRY,
+            on_result=lambda i, r: delivered.append((i, r)),
+            cleanup_wait_s=0.2,
+        )
+    finally:
+        release.set()
+    assert report.abandoned == 1
+    (stuck,) = report.still_running
+    assert stuck in report.workers
+    assert f"still running after waiting 0.2s, left as daemon threads: {stuck}" in caplog.text
+    for thread in threading.enumerate():
+        if thread.name == stuck:
+            thread.join(timeout=10)
+            assert not thread.is_alive()
+    assert sorted(i for i, _ in delivered) == [0, 1]
+    assert dict(delivered)[0].codes() == {"check.deadline_exceeded"}
+
+
+def test_a_run_without_deadlines_leaves_no_worker_behind() -> None:
+    """Workers end with the queue; the report names them and none is still running."""
+    before = set(threading.enumerate())
+    specs = [CheckSpec("dns.static", f"d{i}.test", None, StaticCheck.Config()) for i in range(8)]
+    report = stream_specs(specs, dns=DNS, registry=REGISTRY, on_result=lambda i, r: None)
+    assert (report.abandoned, report.still_running) == (0, ())
+    assert len(report.workers) == DNS.concurrency
+    assert _new_workers(before) == []

@@ -24,10 +24,10 @@ Mail to blackhole@lab-inbox.test is accepted by the receiver and discarded (a ca
 "never arrives"). The relay→receiver hop uses STARTTLS, so the receiver's Received header says
 ESMTPS. Keys (DKIM, TLS) and passwords are generated per lab; nothing secret is committed.
 
-Known traps handled here (FIELD-NOTES §6): OpenDKIM's libunbound is told to ask 127.0.0.1 and
-to treat *.test as ordinary zones; policyd-spf's skip_addresses and OpenDKIM/OpenDMARC's
-InternalHosts/IgnoreHosts no longer exempt loopback; OpenDMARC does not self-validate SPF
-(libspf2 passes 127.0.0.1); Postfix's queue delays are seconds, not minutes.
+Known traps of running these daemons on loopback, handled here: OpenDKIM's libunbound is
+told to ask 127.0.0.1 and to treat *.test as ordinary zones; policyd-spf's skip_addresses and
+OpenDKIM/OpenDMARC's InternalHosts/IgnoreHosts no longer exempt loopback; OpenDMARC does not
+self-validate SPF (libspf2 passes 127.0.0.1); Postfix's queue delays are seconds, not minutes.
 
 Fallback when no network namespace can be made (not root): the same daemons could run on the
 host's loopback, where Linux routes all of 127.0.0.0/8 to `lo`, with Knot on a free port; the

@@ -8,7 +8,8 @@ Grammar, as accepted (CFWS may stand between any two items and inside none of th
     property  = ptype "." name "=" pvalue
     extension = name "=" pvalue                  ; Microsoft `action=none`, Fastmail `x-bits=`
 
-Deliberate widenings of the RFC, each seen in real headers (FIELD-NOTES §2.5, §5):
+Deliberate widenings of the RFC, each seen in real headers (and each a parse failure reported
+against other parsers, e.g. OpenARC #131/#163, authentication-headers #20):
 - no authserv-id at all (Microsoft 365: `spf=pass (sender IP is ...) smtp.mailfrom=...`),
   recognised when the first word is followed by `=`;
 - a version token after the authserv-id (`mx.microsoft.com 1;`);

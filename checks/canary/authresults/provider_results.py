@@ -2,8 +2,9 @@
 
 Receivers write tokens outside the IANA "Email Authentication Result Names" registry. Each one
 we accept is listed in `PROVIDER_TOKENS` with where it comes from; every other token that is
-not valid for its method becomes "indeterminate", which no rule ever treats as a pass
-(FIELD-NOTES §3.4 step 7, §5). The table is documented in docs/authentication-results.md.
+not valid for its method becomes "indeterminate", which no rule ever treats as a pass: a
+token we cannot read is no evidence either way (real receivers write `perm_fail`,
+`bestguesspass`, `hardfail`). The table is documented in docs/authentication-results.md.
 
 Methods we do not evaluate (compauth, dara, x-*, bimi, iprev, ...) are carried through with
 their token as written: they are reported, never decide.

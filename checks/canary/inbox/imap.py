@@ -1,9 +1,9 @@
 """Read the canary back over IMAP (TLS, STARTTLS, or plain on loopback), waiting with IDLE.
 
-Session shape (FIELD-NOTES §2.4, parsedmarc #155/#219/#107): one short session per round
-trip, opened by `__enter__` and closed by `__exit__`. Any operation that finds the connection
-dropped ("Disconnected for inactivity", broken pipe, timeout) reconnects once and retries;
-a second failure is an `InboxError(retryable=True)`.
+Session shape (servers drop long IMAP sessions, parsedmarc #155/#219/#107): one short
+session per round trip, opened by `__enter__` and closed by `__exit__`. Any operation that
+finds the connection dropped ("Disconnected for inactivity", broken pipe, timeout) reconnects
+once and retries; a second failure is an `InboxError(retryable=True)`.
 
 Waiting (`wait_for`):
     1. NOOP + SEARCH for the token (header `X-Senderwatch-Canary`, then the subject).

@@ -164,7 +164,7 @@ def test_property_values_may_hold_addresses_and_base64(value: str, expected: str
 
 
 def test_unknown_methods_and_bare_extensions_are_carried_through() -> None:
-    """compauth, dara and x-* methods must survive parsing (FIELD-NOTES §5)."""
+    """compauth, dara and x-* methods must survive parsing: reported, never deciding."""
     parsed = parse_authentication_results(
         "mx.example.net; dara=pass; x-vs=clean score=-100 state=0; x-custom=odd policy.thing=1"
     )

@@ -33,7 +33,7 @@ def test_known_provider_tokens_map_to_rfc_results(method: str, token: str, expec
     [("dkim", "unknown"), ("dmarc", "unknown"), ("spf", "passed"), ("dkim", "ok"), ("dmarc", "x")],
 )
 def test_unknown_tokens_of_known_methods_are_indeterminate(method: str, token: str) -> None:
-    """An unknown token is not a pass and not a fail (FIELD-NOTES §3.4 step 7)."""
+    """An unknown token is not a pass and not a fail: it proves nothing either way."""
     result = normalise(method, token)
     assert result.result == INDETERMINATE
     assert result.indeterminate

@@ -52,6 +52,24 @@ def test_unanswerable_dns_is_an_error_never_a_failure(
     assert resolver.queries_sent > 1
 
 
+@pytest.mark.parametrize("check_id", [c for c in CHECKS if c.startswith("dns.")])
+def test_every_check_names_the_unanswered_question_with_the_same_keys(
+    bad_server: tuple[str, str], check_id: str
+) -> None:
+    """One detail vocabulary (`rdtype`, never `type`): alert rules and JSON readers rely on it."""
+    _, address = bad_server
+    resolver = Resolver([address], timeout=0.2, retries=0, backoff=0.01)
+    result = CHECKS[check_id]().run(
+        "healthy.test", _config(check_id), CheckContext(resolver=resolver)
+    )
+    unmeasurable = [f for f in result.findings if f.unmeasurable]
+    assert unmeasurable
+    for finding in unmeasurable:
+        assert {"name", "rdtype", "cause", "detail"} <= set(finding.details), finding
+        assert "type" not in finding.details
+        assert finding.message.startswith("Could not measure:"), finding.message
+
+
 def test_unavailable_finding_names_what_was_asked() -> None:
     """The operator sees which name and type could not be resolved."""
     with ServfailDns() as server:

@@ -160,8 +160,10 @@ def test_unanswered_dns_is_an_error_never_missing(server: type, code: str) -> No
     assert result.codes() == {code}
     (finding,) = result.findings
     assert finding.unmeasurable
-    assert f"TXT healthy.{B}" in finding.message
-    assert finding.details == {"name": f"healthy.{B}", "type": "TXT", "cause": code[4:]}
+    assert f"TXT query for healthy.{B}" in finding.message
+    assert set(finding.details) == {"name", "rdtype", "cause", "detail"}
+    assert (finding.details["name"], finding.details["rdtype"]) == (f"healthy.{B}", "TXT")
+    assert finding.details["cause"] == code[4:]
     assert result.observations == {}
 
 
@@ -170,7 +172,8 @@ def test_dns_failure_deep_in_the_tree_withholds_tree_observations(resolver: Reso
     result = run(resolver, f"lame.{B}")
     (finding,) = result.findings
     assert finding.details["name"] == "_spf.lame-esp.invalid"
-    assert finding.details["type"] == "TXT"
+    assert finding.details["rdtype"] == "TXT"
+    assert "type" not in finding.details
     assert set(result.observations) == {"spf.present", "spf.ip4", "spf.ip6"}
     assert "refused" in result.evidence["tree"]["terms"][1]["dns_error"]
 
