@@ -93,7 +93,7 @@ def test_weakened_dmarc_policy_is_critical_drift_until_approved(
     )  # fmt: skip
     assert approved.exit_code == 0, approved.output
     assert "approved dmarc core-drift.test" in approved.stdout
-    assert "3 drift accepted" in approved.stdout
+    assert "3 drifts accepted" in approved.stdout
 
     after = invoke("check", "--config", config, "--format", "json")
     assert after.exit_code == 0, after.output
