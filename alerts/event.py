@@ -127,6 +127,8 @@ class Sighting:
 
     `kind` is the check family (`dns`, `canary`, ...): flap damping is configured per kind.
     `labels` carries at least `domain`, `environment` (may be empty), `check` and `code`.
+    `summary` is one line for a person; `evidence` a bounded JSON object (records, lookups),
+    which channels show as JSON or as `key: value` lines (`alerts.text`), never as a repr.
     """
 
     key: ProblemKey
@@ -135,7 +137,7 @@ class Sighting:
     summary: str
     labels: Mapping[str, str]
     changes: tuple[Change, ...] = ()
-    evidence: str = ""
+    evidence: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -159,7 +161,7 @@ class AlertRecord:
     fired_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
     changes: tuple[Change, ...] = ()
-    evidence: str = ""
+    evidence: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     acked_episode: int | None = None
 
     @property
@@ -188,7 +190,7 @@ class AlertRecord:
             "started_at": _iso(self.fired_at or self.first_seen_at),
             "resolved_at": _iso(self.resolved_at),
             "changes": [c.to_dict() for c in self.changes],
-            "evidence": self.evidence,
+            "evidence": dict(self.evidence),
         }
 
 

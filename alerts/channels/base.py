@@ -25,6 +25,7 @@ import jinja2
 import requests
 
 from alerts.event import DeliveryError, Notification
+from alerts.text import check_name, evidence_text, show_value
 
 __all__ = [
     "Channel",
@@ -258,6 +259,9 @@ def headline(reason: str, alert: Mapping[str, Any]) -> str:
 
 
 _ENV.filters["slack"] = slack_escape
+_ENV.filters["evidence"] = evidence_text
+_ENV.filters["show"] = show_value
+_ENV.filters["check_name"] = check_name
 _ENV.globals["headline"] = headline
 
 

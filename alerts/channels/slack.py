@@ -32,6 +32,7 @@ from alerts.channels.base import (
     slack_escape as _esc,
 )
 from alerts.event import DeliveryError, Notification
+from alerts.text import check_name, evidence_text, show_value
 
 __all__ = ["SlackChannel", "SlackConfig"]
 
@@ -117,7 +118,8 @@ def build_message(notification: Notification) -> dict[str, Any]:
                 {"type": "mrkdwn", "text": f"*Domain*\n{_esc(alert.get('domain') or '-')}"},
                 {
                     "type": "mrkdwn",
-                    "text": f"*Check*\n{_esc(alert['check'])} · `{_esc(alert['code'])}`",
+                    "text": f"*Check*\n{_esc(check_name(alert['check']))} · "
+                    f"`{_esc(alert['code'])}`",
                 },
             ],
         },
@@ -125,13 +127,14 @@ def build_message(notification: Notification) -> dict[str, Any]:
     changes = alert.get("changes") or []
     if changes:
         lines = [
-            f"`{_esc(c['key'])}`: `{_esc(c['before'])}` → `{_esc(c['after'])}`"
+            f"`{_esc(c['key'])}`: `{_esc(show_value(c['before']))}` → "
+            f"`{_esc(show_value(c['after']))}`"
             f" ({_esc(c['direction'])})"
             for c in changes
         ]
         text = _clip("*What changed*\n" + "\n".join(lines), _SECTION_MAX)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    evidence = alert.get("evidence") or ""
+    evidence = evidence_text(alert.get("evidence"))
     if evidence and not notification.resolved:
         text = "*Evidence*\n```" + _clip(_esc(evidence), _SECTION_MAX - 20) + "```"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})

@@ -7,7 +7,7 @@ Headers on every request:
     webhook-signature  `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, keyed with the
                        base64-decoded `whsec_...` secret
 
-so receivers verify it with any Standard Webhooks library. The payload schema (version 1) is
+so receivers verify it with any Standard Webhooks library. The payload schema (version 2) is
 documented in docs/alerts.md; a breaking change bumps `version`.
 """
 
@@ -35,10 +35,11 @@ from alerts.channels.base import (
     secret_values,
 )
 from alerts.event import Notification
+from alerts.text import evidence_object
 
 __all__ = ["PAYLOAD_VERSION", "WebhookChannel", "WebhookConfig", "build_payload", "sign"]
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: `evidence` is a JSON object (a text excerpt in 1)
 _SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
 
 
@@ -73,6 +74,7 @@ def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
 def build_payload(notification: Notification) -> dict[str, Any]:
     """The versioned JSON body (schema in docs/alerts.md)."""
     alert = dict(notification.alert)
+    alert["evidence"] = evidence_object(alert.get("evidence"))  # an object, even in old rows
     kind = {"resolved": "alert.resolved", "test": "alert.test"}.get(
         notification.reason.value, "alert.firing"
     )

@@ -1,9 +1,9 @@
 """The bridge from a finished run to notifications: lifecycle in one transaction, then delivery.
 
     process_run(db, settings, results, drifts, now)
-        rules.observe → lifecycle.evaluate → routing.plan, then alert states and outbox rows
-        are written in ONE transaction: a state change never exists without its notification
-        rows, nor a row without its state change.
+        baseline finding codes → alert_mapping.observe → lifecycle.evaluate → routing.plan,
+        then alert states and outbox rows are written in ONE transaction: a state change never
+        exists without its notification rows, nor a row without its state change.
     deliver_pending(db, settings, clock, wait)
         the outbox dispatcher over the configured channels, for at most `wait` seconds.
     after_run(...)
@@ -31,6 +31,7 @@ from monitor.config import Settings
 from monitor.policy.alert_mapping import observe
 from monitor.policy.drift import Drift
 from monitor.storage.alerts_store import AlertRepository, SqlOutboxStore
+from monitor.storage.baselines import BaselineRepository
 from monitor.storage.engine import Database
 from monitor.wiring.alerts import (
     Clock,
@@ -70,13 +71,23 @@ def process_run(
     *,
     now: dt.datetime,
 ) -> AlertingOutcome:
-    """Apply a run to the stored alerts and enqueue its notifications, in one transaction."""
-    observation = observe(
-        results,
-        drifts,
-        environment_domains={name: e.domain for name, e in settings.environments.items()},
-    )
+    """Apply a run to the stored alerts and enqueue its notifications, in one transaction.
+
+    The baselines' finding codes of the measured keys are read first (one query), so the
+    mapping can tell a warning that was already there when the baseline was taken (posture,
+    no page) from a new one.
+    """
+    results = list(results)
     with db.transaction() as session:
+        accepted = BaselineRepository(session).finding_codes_for(
+            {(r.check, r.subject, r.environment) for r in results}
+        )
+        observation = observe(
+            results,
+            drifts,
+            baseline_codes=accepted,
+            environment_domains={name: e.domain for name, e in settings.environments.items()},
+        )
         repo = AlertRepository(session)
         current = repo.load_for(
             {(m.scope, m.check) for m in observation.measured},

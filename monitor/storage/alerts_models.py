@@ -43,6 +43,8 @@ class AlertStateRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     labels: Mapped[dict[str, Any]]
     changes: Mapped[list[Any]]
+    # The evidence object as compact JSON text (the column predates the object; rows from
+    # before hold `key: value` lines and read back as {"excerpt": ...}).
     evidence: Mapped[str] = mapped_column(Text)
     first_seen_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime]

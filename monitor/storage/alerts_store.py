@@ -12,6 +12,7 @@ double-claim, each other's rows. SQLite serialises writers with `BEGIN IMMEDIATE
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ from alerts.event import (
 from alerts.lifecycle import LogEntry
 from alerts.outbox import DeliveryStatus, OutboxItem
 from alerts.routing import Intent, Silence
+from alerts.text import compact_json, evidence_object
 from checks.result import Severity
 from monitor.storage.alerts_models import AckRow, AlertStateRow, NotificationRow, SilenceRow
 from monitor.storage.engine import Database
@@ -53,9 +55,18 @@ def _record(row: AlertStateRow) -> AlertRecord:
         fired_at=row.fired_at,
         resolved_at=row.resolved_at,
         changes=tuple(Change.from_dict(c) for c in row.changes),
-        evidence=row.evidence,
+        evidence=_evidence(row.evidence),
         acked_episode=row.acked_episode,
     )
+
+
+def _evidence(text: str) -> dict[str, Any]:
+    """The stored evidence object; rows written before it was an object held plain text."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        value = text
+    return evidence_object(value)
 
 
 def _silence(row: SilenceRow) -> Silence:
@@ -128,7 +139,7 @@ class AlertRepository:
             row.kind, row.severity = record.kind, record.severity.value
             row.summary, row.labels = record.summary, dict(record.labels)
             row.changes = [c.to_dict() for c in record.changes]
-            row.evidence = record.evidence
+            row.evidence = compact_json(dict(record.evidence))
             row.first_seen_at, row.last_seen_at = record.first_seen_at, record.last_seen_at
             row.fired_at, row.resolved_at = record.fired_at, record.resolved_at
             row.acked_episode = record.acked_episode

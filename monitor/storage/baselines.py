@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from checks.result import Scalar
-from monitor.storage.models import BaselineRow
+from monitor.storage.models import BaselineRow, ResultRow
 from monitor.storage.results import KeyFilter
 
 __all__ = ["Baseline", "BaselineDraft", "BaselineKey", "BaselineRepository", "current_baseline_ids"]
@@ -119,6 +119,40 @@ class BaselineRepository:
                 key = (row.check, row.subject, row.environment)
                 if key in wanted:
                     found[key] = _baseline(row)
+        return found
+
+    def finding_codes_for(self, keys: Collection[BaselineKey]) -> dict[BaselineKey, frozenset[str]]:
+        """The finding codes of the result each key's current baseline was taken from.
+
+        What the alert mapping treats as accepted posture: a warning already present when the
+        baseline was taken (or last approved) is not news. One query per 500 subjects, reading
+        only the findings column; a key without a baseline, or whose baseline records no
+        result, is absent from the answer.
+        """
+        wanted = set(keys)
+        subjects = sorted({subject for _check, subject, _env in wanted})
+        found: dict[BaselineKey, frozenset[str]] = {}
+        for start in range(0, len(subjects), _CHUNK):
+            chunk = subjects[start : start + _CHUNK]
+            ids = (
+                select(func.max(BaselineRow.id))
+                .where(BaselineRow.subject.in_(chunk))
+                .group_by(BaselineRow.check, BaselineRow.subject, BaselineRow.environment)
+            )
+            rows = self.session.execute(
+                select(
+                    BaselineRow.check,
+                    BaselineRow.subject,
+                    BaselineRow.environment,
+                    ResultRow.findings,
+                )
+                .join(ResultRow, ResultRow.id == BaselineRow.result_id)
+                .where(BaselineRow.id.in_(ids))
+            )
+            for check, subject, environment, findings in rows:
+                key = (check, subject, environment)
+                if key in wanted:
+                    found[key] = frozenset(str(f["code"]) for f in findings or ())
         return found
 
     def current_all(self, where: KeyFilter | None = None) -> list[Baseline]:

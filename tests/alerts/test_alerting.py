@@ -12,7 +12,9 @@ from checks.result import CheckResult, Finding, Severity, Status
 from monitor.config import Settings, parse_settings
 from monitor.engine.alerting import deliver_pending as deliver
 from monitor.engine.alerting import process_run
-from monitor.storage import Database
+from monitor.engine.check_run import record_results, start_run
+from monitor.policy.baseline import approve_latest
+from monitor.storage import Database, KeyFilter
 from monitor.storage.alerts_models import AlertStateRow, NotificationRow
 from monitor.storage.alerts_store import AlertRepository
 from tests.alerts.conftest import FakeClock, finding, new_whsec, result
@@ -191,3 +193,50 @@ def test_missing_secret_keeps_rows_queued_and_says_which_variable(
     assert report.sent == 0
     report, _ = deliver(db, cfg, clock=clock, wait=0, environ=ENV)
     assert report.sent == 1
+
+
+def store_and_alert(db: Database, cfg: Settings, clock: FakeClock, *results: CheckResult) -> None:
+    """What `check` does: store the run (a first result becomes the baseline), then alert."""
+    run = start_run(db, trigger="test", started_at=clock())
+    outcome = record_results(db, run, results, finished_at=clock())
+    process_run(db, cfg, results, [d.drift for d in outcome.drifts], now=clock())
+    deliver(db, cfg, clock=clock, wait=0, environ=ENV)
+    clock.advance(minutes=10)
+
+
+def no_tlsrpt() -> CheckResult:
+    return result(finding("tlsrpt.missing", Severity.WARNING), check="tlsrpt")
+
+
+def test_warning_present_when_the_baseline_was_taken_pages_nobody(
+    db: Database, receiver: HttpReceiver, clock: FakeClock
+) -> None:
+    """No TLS-RPT from the first run on is posture: no alert state, no message, ever."""
+    cfg = settings(receiver)
+    store_and_alert(db, cfg, clock, no_tlsrpt())
+    store_and_alert(db, cfg, clock, no_tlsrpt())
+    assert receiver.requests == []
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(AlertStateRow)) == 0
+
+
+def test_warning_new_since_the_baseline_pages_until_approved_then_resolves(
+    db: Database, receiver: HttpReceiver, clock: FakeClock
+) -> None:
+    """A new warning pages; `baseline approve` makes it posture and the next run resolves it."""
+    cfg = settings(receiver)
+    store_and_alert(db, cfg, clock, result(check="tlsrpt"))
+    store_and_alert(db, cfg, clock, no_tlsrpt())
+    assert reasons(receiver) == ["first"]
+    first = receiver.requests[0].json()["data"]["alert"]
+    assert (first["severity"], first["summary"]) == (
+        "warning",
+        "TLS-RPT record of example.test missing",
+    )
+    with db.transaction() as session:
+        approve_latest(
+            session, KeyFilter(check="tlsrpt"), by="ops", reason="no TLS-RPT yet", now=clock()
+        )
+    store_and_alert(db, cfg, clock, no_tlsrpt())
+    store_and_alert(db, cfg, clock, no_tlsrpt())
+    assert reasons(receiver) == ["first", "resolved"]

@@ -7,6 +7,7 @@ import threading
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import update
 
 from alerts.event import AlertRecord, AlertState, Change, NotifyReason, ProblemKey
 from alerts.routing import Intent
@@ -29,13 +30,16 @@ def record(key: ProblemKey = KEY, state: AlertState = AlertState.FIRING) -> Aler
         sightings=2,
         kind="dns",
         severity=Severity.CRITICAL,
-        summary="DMARC example.test: policy none",
+        summary="DMARC policy of example.test weakened: p reject → none",
         labels={"domain": "example.test", "environment": "production"},
         first_seen_at=T0,
         last_seen_at=T0,
         fired_at=T0,
         changes=(Change("dmarc.p", "reject", "none", "weakened"),),
-        evidence="record: v=DMARC1; p=none",
+        evidence={
+            "record": "v=DMARC1; p=none",
+            "lookups": [{"name": "_dmarc.example.test", "rcode": "NOERROR", "ttl": 300}],
+        },
     )
 
 
@@ -54,6 +58,19 @@ def test_record_round_trips_through_the_database(any_db: Database) -> None:
         AlertRepository(session).save([record()])
     with any_db.transaction() as session:
         assert AlertRepository(session).get(KEY) == record()
+
+
+def test_evidence_stored_as_text_before_it_was_an_object_reads_back_as_an_object(
+    any_db: Database,
+) -> None:
+    """Rows from before the change held `key: value` text; they still load as a JSON object."""
+    with any_db.transaction() as session:
+        AlertRepository(session).save([record()])
+        session.execute(update(AlertStateRow).values(evidence="record: v=DMARC1; p=none"))
+    with any_db.transaction() as session:
+        loaded = AlertRepository(session).get(KEY)
+    assert loaded is not None
+    assert loaded.evidence == {"excerpt": "record: v=DMARC1; p=none"}
 
 
 def test_load_for_returns_active_records_of_measured_checks_and_named_keys(

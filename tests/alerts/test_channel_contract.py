@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from alerts.channels import CHANNELS, SlackChannel, SlackConfig, WebhookChannel, WebhookConfig
-from alerts.channels.base import Channel
+from alerts.channels.base import Channel, dumps
+from alerts.channels.email import EmailChannel, EmailConfig
 from alerts.event import DeliveryError, Notification, NotifyReason
 from tests.alerts.conftest import new_whsec
 from tests.support.dns_server import free_port
@@ -31,7 +32,7 @@ ALERT: dict[str, Any] = {
     "state": "firing",
     "episode": 1,
     "severity": "critical",
-    "summary": "DMARC example.test: policy is none, expected reject",
+    "summary": "DMARC policy of example.test weakened: p reject → none",
     "kind": "dns",
     "check": "dmarc",
     "code": "dmarc.policy_weaker",
@@ -41,7 +42,11 @@ ALERT: dict[str, Any] = {
     "started_at": "2025-03-01T12:00:00Z",
     "resolved_at": None,
     "changes": [{"key": "dmarc.p", "before": "reject", "after": "none", "direction": "weakened"}],
-    "evidence": "record: v=DMARC1; p=none; rua=mailto:d@example.test",
+    "evidence": {
+        "record": "v=DMARC1; p=none; rua=mailto:d@example.test",
+        "lookups": [{"name": "_dmarc.example.test", "rcode": "NOERROR"}],
+        "organizational_domain": "example.test",
+    },
 }
 
 
@@ -170,21 +175,22 @@ def test_slack_payload_snapshot() -> None:
     """The Block Kit message Slack receives for a firing alert (snapshot)."""
     payload = slack("http://127.0.0.1:9/x", 1).payload(notification())  # type: ignore[attr-defined]
     assert payload == {
-        "text": "FIRING [CRITICAL] DMARC example.test: policy is none, expected reject",
+        "text": "FIRING [CRITICAL] DMARC policy of example.test weakened: p reject → none",
         "blocks": [
             {
                 "type": "header",
                 "text": {
                     "type": "plain_text",
-                    "text": "FIRING [CRITICAL] DMARC example.test: policy is none, expected reject",
+                    "text": "FIRING [CRITICAL] DMARC policy of example.test weakened: "
+                    "p reject → none",
                 },
             },
             {
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": ":red_circle: *Firing*: DMARC example.test: policy is none, "
-                    "expected reject",
+                    "text": ":red_circle: *Firing*: DMARC policy of example.test weakened: "
+                    "p reject → none",
                 },
             },
             {
@@ -193,7 +199,7 @@ def test_slack_payload_snapshot() -> None:
                     {"type": "mrkdwn", "text": "*Severity*\ncritical"},
                     {"type": "mrkdwn", "text": "*Environment*\nproduction"},
                     {"type": "mrkdwn", "text": "*Domain*\nexample.test"},
-                    {"type": "mrkdwn", "text": "*Check*\ndmarc · `dmarc.policy_weaker`"},
+                    {"type": "mrkdwn", "text": "*Check*\nDMARC · `dmarc.policy_weaker`"},
                 ],
             },
             {
@@ -207,7 +213,9 @@ def test_slack_payload_snapshot() -> None:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": "*Evidence*\n```record: v=DMARC1; p=none; rua=mailto:d@example.test```",
+                    "text": "*Evidence*\n```record: v=DMARC1; p=none; rua=mailto:d@example.test\n"
+                    'lookups: [{"name":"_dmarc.example.test","rcode":"NOERROR"}]\n'
+                    "organizational_domain: example.test```",
                 },
             },
             {
@@ -249,7 +257,7 @@ def test_webhook_payload_snapshot() -> None:
     body = webhook("http://127.0.0.1:9/x", 1).payload(notification())  # type: ignore[attr-defined]
     assert body == {
         "type": "alert.firing",
-        "version": 1,
+        "version": 2,
         "timestamp": "2025-03-01T12:00:05Z",
         "data": {
             "notification_id": "msg_0123456789abcdef0123456789abcdef",
@@ -266,3 +274,61 @@ def test_slack_revoked_webhook_is_permanent_with_advice(receiver: HttpReceiver) 
         slack(receiver.url(SECRET_PATH), 2).deliver(notification())
     assert not err.value.retryable
     assert "create a new incoming webhook" in err.value.message
+
+
+def rendered_payloads(alert: dict[str, Any], reason: NotifyReason) -> dict[str, str]:
+    """What each channel kind would put on the wire for one alert, as text."""
+    n = dataclasses.replace(notification(reason), alert=alert)
+    mail = EmailChannel(
+        "ch", EmailConfig("127.0.0.1", 25, "sw@example.test", ("oncall@example.test",))
+    ).message(n)
+    return {
+        "slack": dumps(slack("http://127.0.0.1:9/x", 1).payload(n)).decode(),  # type: ignore[attr-defined]
+        "webhook": dumps(webhook("http://127.0.0.1:9/x", 1).payload(n)).decode(),  # type: ignore[attr-defined]
+        "email text": mail.get_body(("plain",)).get_content(),  # type: ignore[union-attr]
+        "email html": mail.get_body(("html",)).get_content(),  # type: ignore[union-attr]
+        "email subject": str(mail["Subject"]),
+    }
+
+
+@pytest.mark.parametrize("reason", list(NotifyReason))
+def test_no_payload_carries_a_python_repr(reason: NotifyReason) -> None:
+    """Evidence and changes read as JSON or plain text everywhere, never `{'record': ...}`."""
+    alert = {
+        **ALERT,
+        "changes": [
+            *ALERT["changes"],
+            {"key": "dmarc.present", "before": True, "after": None, "direction": "removed"},
+        ],
+        "evidence": {**ALERT["evidence"], "nested": {"a": [1, {"b": "c"}]}, "flag": False},
+    }
+    for kind, text in rendered_payloads(alert, reason).items():
+        assert "{'" not in text, kind
+        assert "': '" not in text, kind
+        assert "None" not in text and "True" not in text, kind
+
+
+def test_slack_and_email_show_values_as_words_not_python() -> None:
+    """A removed record reads `true → (absent)`: `none` is a DMARC policy, `None` is Python."""
+    alert = {
+        **ALERT,
+        "changes": [
+            {"key": "dmarc.present", "before": True, "after": None, "direction": "removed"}
+        ],
+    }
+    shown = rendered_payloads(alert, NotifyReason.FIRST)
+    assert "`dmarc.present`: `true` → `(absent)` (removed)" in shown["slack"]
+    assert "dmarc.present: true -> (absent) (removed)" in shown["email text"]
+
+
+def test_webhook_evidence_is_a_json_object_even_from_an_old_outbox_row() -> None:
+    """Receivers parse one shape: rows queued before the change held evidence as text."""
+    fresh = webhook("http://127.0.0.1:9/x", 1).payload(notification())  # type: ignore[attr-defined]
+    assert fresh["data"]["alert"]["evidence"]["lookups"] == [
+        {"name": "_dmarc.example.test", "rcode": "NOERROR"}
+    ]
+    old = dataclasses.replace(notification(), alert={**ALERT, "evidence": "record: v=DMARC1"})
+    body = webhook("http://127.0.0.1:9/x", 1).payload(old)  # type: ignore[attr-defined]
+    assert body["data"]["alert"]["evidence"] == {"excerpt": "record: v=DMARC1"}
+    empty = dataclasses.replace(notification(), alert={**ALERT, "evidence": ""})
+    assert webhook("http://127.0.0.1:9/x", 1).payload(empty)["data"]["alert"]["evidence"] == {}  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """Done-when, end to end: a user adds Slack and a generic webhook, breaks a DNS record, and
 gets one firing message in each, a reminder after the interval, and one resolved message
-after fixing it. Real Knot DNS, real `senderwatch check` processes, real HTTP receivers.
+after fixing it; a domain whose only warnings were there at its baseline pages nobody until a
+record breaks. Real Knot DNS, real `senderwatch check` processes, real HTTP receivers.
 
 The reminder comes from the alert clock advanced past the repeat interval through the
 test-only `SENDERWATCH_TEST_CLOCK_OFFSET` (documented in docs/alerts.md), not from waiting.
@@ -39,7 +40,12 @@ def hook_rx() -> Iterator[HttpReceiver]:
         yield rx
 
 
-def write_config(tmp_path: Path, dns: EditableDns, hook_rx: HttpReceiver) -> Path:
+def write_config(
+    tmp_path: Path,
+    dns: EditableDns,
+    hook_rx: HttpReceiver,
+    checks: str = '"spf", "dmarc", "dkim", "mx"',
+) -> Path:
     config = tmp_path / "senderwatch.toml"
     config.write_text(
         f"""
@@ -54,7 +60,7 @@ retries = 0
 [[domains]]
 name = "{DOMAIN}"
 dkim_selectors = ["s1"]
-checks = ["spf", "dmarc", "dkim", "mx"]
+checks = [{checks}]
 
 [alerts.delivery]
 wait = "10s"
@@ -142,3 +148,40 @@ def test_broken_dns_record_fires_reminds_and_resolves_in_slack_and_webhook(
     assert {"key": "dmarc.p", "before": "reject", "after": "none", "direction": "weakened"} in (
         first["changes"]
     )
+
+
+def test_warnings_at_baseline_page_nobody_and_a_removed_dmarc_record_pages(
+    editable_dns: EditableDns, slack_rx: HttpReceiver, hook_rx: HttpReceiver, tmp_path: Path
+) -> None:
+    """No MTA-STS or TLS-RPT since the baseline is posture; a deleted DMARC record is a page."""
+    secret = new_whsec()
+    env = {
+        **os.environ,
+        "SW_SLACK_URL": slack_rx.url("/services/T1/B1/e2eToken"),
+        "SW_WEBHOOK_SECRET": secret,
+    }
+    every_check = '"spf", "dmarc", "dkim", "mx", "mta_sts", "tlsrpt"'
+    config = write_config(tmp_path, editable_dns, hook_rx, checks=every_check)
+
+    first = check(config, env)
+    assert first.returncode == 0, first.stderr
+    assert "mta_sts.missing" in first.stdout and "tlsrpt.missing" in first.stdout, first.stdout
+    again = check(config, env, offset_hours=1)
+    assert again.returncode == 0, again.stderr
+    assert (slack_rx.requests, hook_rx.requests) == ([], [])
+
+    editable_dns.edit(
+        DOMAIN, '_dmarc  IN TXT  "v=DMARC1; p=reject; rua=mailto:dmarc@core-drift.test"', ""
+    )
+    broken = check(config, env, offset_hours=2)
+    assert broken.returncode == 1, broken.stderr
+
+    bodies = [Webhook(secret).verify(r.body, dict(r.headers)) for r in hook_rx.requests]
+    [alert] = [b["data"]["alert"] for b in bodies]
+    assert (alert["key"], alert["severity"]) == (f"{DOMAIN}/dmarc/dmarc.missing", "critical")
+    assert alert["summary"] == f"DMARC record of {DOMAIN} missing"
+    assert isinstance(alert["evidence"], dict) and alert["evidence"]
+    [slack] = [json.loads(r.body) for r in slack_rx.requests]
+    assert slack["text"] == f"FIRING [CRITICAL] DMARC record of {DOMAIN} missing"
+    for request in (*hook_rx.requests, *slack_rx.requests):
+        assert "{'" not in request.body.decode() and "': '" not in request.body.decode()

@@ -17,7 +17,7 @@ from tests.support.tls import TestCA
 ALERT = {
     "key": "example.test/dmarc/dmarc.policy_weaker",
     "severity": "critical",
-    "summary": "DMARC example.test: <b>policy</b> is none",
+    "summary": "DMARC of example.test: <b>policy</b> is none",
     "check": "dmarc",
     "code": "dmarc.policy_weaker",
     "domain": "example.test",
@@ -25,7 +25,10 @@ ALERT = {
     "started_at": "2025-03-01T12:00:00Z",
     "resolved_at": None,
     "changes": [{"key": "dmarc.p", "before": "reject", "after": "none", "direction": "weakened"}],
-    "evidence": "record: v=DMARC1; p=none",
+    "evidence": {
+        "record": "v=DMARC1; p=none",
+        "lookups": [{"name": "_dmarc.example.test", "rcode": "NOERROR"}],
+    },
 }
 PASSWORD = "s3cret-relay-pass"
 
@@ -56,7 +59,7 @@ def test_alert_arrives_as_multipart_text_and_escaped_html() -> None:
     [received] = server.messages
     msg = email.message_from_bytes(received.data, policy=email.policy.default)
     assert str(msg["Subject"]).strip() == (
-        "senderwatch: FIRING [CRITICAL] DMARC example.test: <b>policy</b> is none"
+        "senderwatch: FIRING [CRITICAL] DMARC of example.test: <b>policy</b> is none"
     )
     assert msg["X-Senderwatch-Notification-Id"] == "msg_feedfacefeedface"
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -64,6 +67,22 @@ def test_alert_arrives_as_multipart_text_and_escaped_html() -> None:
     assert "dmarc.p: reject -> none (weakened)" in text
     assert "&lt;b&gt;policy&lt;/b&gt;" in html
     assert "<b>policy</b>" not in html
+
+
+def test_evidence_reads_as_key_value_lines_never_a_python_repr() -> None:
+    """People read `record: v=DMARC1; ...`, not `{'record': ...}`, in both parts."""
+    with SmtpServer() as server:
+        channel(server.port).deliver(notification())
+    msg = email.message_from_bytes(server.messages[0].data, policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    lines = text.splitlines()
+    assert "record: v=DMARC1; p=none" in lines
+    assert 'lookups: [{"name":"_dmarc.example.test","rcode":"NOERROR"}]' in lines
+    assert "Check:       DMARC" in lines
+    assert "lookups: [{&#34;name&#34;:&#34;_dmarc.example.test&#34;" in html
+    for part in (text, html):
+        assert "{'" not in part and "': '" not in part
 
 
 def test_resolved_mail_says_resolved() -> None:

@@ -185,3 +185,34 @@ def test_current_for_finds_the_current_baseline_of_each_asked_key(database: Data
         ("dmarc", "a.test", None): "new",
         ("dmarc", "a.test", "prod"): "prod",
     }
+
+
+def test_finding_codes_for_reads_the_current_baselines_result(database: Database) -> None:
+    """Posture is what the current baseline's result found: a newer approval replaces it."""
+    warn = Severity.WARNING
+    first = make_result(findings=(Finding("dmarc.pct_partial", warn, "pct=50"),))
+    later = make_result(findings=(Finding("dmarc.policy_none", warn, "p=none"),))
+    prod = make_result(
+        environment="prod", findings=(Finding("dmarc.no_rua", Severity.INFO, "no rua"),)
+    )
+    first_id, later_id, prod_id = _add_run(database, first, later, prod)
+    drafts = [
+        BaselineDraft("dmarc", "example.test", None, first_id, {}, T0, "x", "first result"),
+        BaselineDraft("dmarc", "example.test", None, later_id, {}, T0, "x", "approved anew"),
+        BaselineDraft("dmarc", "example.test", "prod", prod_id, {}, T0, "x", "prod"),
+        BaselineDraft("spf", "example.test", None, None, {}, T0, "x", "no result recorded"),
+    ]
+    with database.transaction() as session:
+        BaselineRepository(session).add_all(drafts)
+    keys = [
+        ("dmarc", "example.test", None),
+        ("dmarc", "example.test", "prod"),
+        ("spf", "example.test", None),
+        ("mx", "example.test", None),
+    ]
+    with database.transaction() as session:
+        codes = BaselineRepository(session).finding_codes_for(keys)
+    assert codes == {
+        ("dmarc", "example.test", None): frozenset({"dmarc.policy_none"}),
+        ("dmarc", "example.test", "prod"): frozenset({"dmarc.no_rua"}),
+    }
