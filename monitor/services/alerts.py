@@ -188,5 +188,5 @@ def _test_alert(now: dt.datetime) -> dict[str, Any]:
         "started_at": stamp,
         "resolved_at": None,
         "changes": [],
-        "evidence": "",
+        "evidence": {},
     }

@@ -9,12 +9,13 @@ from sqlalchemy import event, func, select
 
 from alerts.event import ProblemKey
 from checks.result import CheckResult, Finding, Severity, Status
+from monitor.app import App
 from monitor.config import Settings, parse_settings
 from monitor.engine.alerting import deliver_pending as deliver
 from monitor.engine.alerting import process_run
 from monitor.engine.check_run import record_results, start_run
-from monitor.policy.baseline import approve_latest
-from monitor.storage import Database, KeyFilter
+from monitor.services.baselines import Selection, approve
+from monitor.storage import Database
 from monitor.storage.alerts_models import AlertStateRow, NotificationRow
 from monitor.storage.alerts_store import AlertRepository
 from tests.alerts.conftest import FakeClock, finding, new_whsec, result
@@ -233,10 +234,8 @@ def test_warning_new_since_the_baseline_pages_until_approved_then_resolves(
         "warning",
         "TLS-RPT record of example.test missing",
     )
-    with db.transaction() as session:
-        approve_latest(
-            session, KeyFilter(check="tlsrpt"), by="ops", reason="no TLS-RPT yet", now=clock()
-        )
+    app = App(cfg, clock=clock, shared_database=db)
+    approve(app, Selection(check="tlsrpt"), by="ops", reason="no TLS-RPT yet")
     store_and_alert(db, cfg, clock, no_tlsrpt())
     store_and_alert(db, cfg, clock, no_tlsrpt())
     assert reasons(receiver) == ["first", "resolved"]
