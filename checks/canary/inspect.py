@@ -5,6 +5,7 @@ This is the one function the canary round trip and `senderwatch inspect` call:
     inspection = inspect_message(raw, TrustPolicy(("mx.example.net",)), Expectations(
         from_domain="example.com", dkim_selectors=("s1",), adkim="r", aspf="r"))
     inspection.ok            # SPF, DKIM (aligned, our signature) and DMARC pass
+    inspection.verdict       # "pass", "fail", or "error" (nothing could be judged)
     inspection.findings      # checks.result.Finding, stable `canary.*` codes
     inspection.observations  # exactly OBSERVATION_KEYS, compared by drift
     inspection.evidence      # raw headers, ignored ones with reasons, Received, timestamps
@@ -24,7 +25,7 @@ import datetime as dt
 import email.parser
 import email.policy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from checks.canary.authresults.evaluate import (
     Evaluation,
@@ -93,6 +94,14 @@ class Inspection:
         """The IP address that connected to the receiver (for SPF explanations)."""
         return self.receiving_hop.hop.ip if self.receiving_hop else None
 
+    @property
+    def verdict(self) -> Literal["pass", "fail", "error"]:
+        """ "error" when a finding says the message could not be judged (no trusted header,
+        the receiver's header unreadable, the header block too large); else pass or fail."""
+        if any(f.unmeasurable for f in self.findings):
+            return "error"
+        return "pass" if self.ok else "fail"
+
     def codes(self) -> set[str]:
         return {f.code for f in self.findings}
 
@@ -133,7 +142,7 @@ def inspect_message(raw: bytes, policy: TrustPolicy, expect: Expectations) -> In
     hop = decision.receiving_hop
     findings = tuple(findings_for(evaluation, decision, hop, expect))
     return Inspection(
-        ok=evaluation.ok and bool(decision.trusted),
+        ok=evaluation.ok and bool(decision.trusted) and not decision.unreadable,
         findings=findings,
         observations=_observations(evaluation, hop),
         evidence=_evidence(evaluation, decision, hop, signatures),

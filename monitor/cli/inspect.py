@@ -5,7 +5,9 @@ and Expectations, the Inspection becomes text or JSON (docs/authentication-resul
 an exit code. The config is read only with `--env`; `--trusted` needs no config at all, so
 the command works on a message saved from any mailbox.
 
-Exit status: 0 SPF, DKIM and DMARC pass and align; 1 otherwise; 2 usage or config error.
+Exit status: 0 SPF, DKIM and DMARC pass and align; 1 they do not; 2 usage or config error
+(or an unreadable file); 3 nothing could be judged (no trusted receiver's header, or the
+receiver's header could not be read).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def inspect_command(
     """Check a received message's Authentication-Results against a trusted receiver.
 
     Name the receiver with --env (reads the config) or --trusted ID (no config needed).
-    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 otherwise, 2 usage/config error.
+    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 they do not, 2 usage/config error,
+    3 nothing could be judged (no trusted header, or it could not be read).
     """
     if env and trusted:
         raise click.UsageError("give either --env or --trusted, not both")
@@ -80,7 +83,10 @@ def inspect_command(
         click.echo(json.dumps(inspection.to_dict(), indent=2, sort_keys=False))
     else:
         click.echo(render_text(inspection, str(message)))
-    sys.exit(ExitCode.OK if inspection.ok else ExitCode.FAILED)
+    sys.exit(_EXIT[inspection.verdict])
+
+
+_EXIT = {"pass": ExitCode.OK, "fail": ExitCode.FAILED, "error": ExitCode.ERROR_ONLY}
 
 
 def _policy_from_options(
@@ -133,15 +139,12 @@ def _read_message(path: Path) -> bytes:
 def render_text(inspection: Inspection, label: str) -> str:
     """The human view: verdict line, per-method table, hop, findings, ignored headers."""
     ev = inspection.evaluation
-    lines = [
-        ("PASS" if inspection.ok else "FAIL")
-        + f"  {label}: SPF, DKIM and DMARC "
-        + ("pass and align" if inspection.ok else "do not all pass and align"),
-        "",
-        f"{'method':<7} {'result':<14} {'domain':<28} {'aligned':<8} detail",
-    ]
-    for verdict in (ev.spf, ev.dkim, ev.dmarc, ev.arc):
-        lines.append(_method_row(verdict))
+    lines = [_verdict_line(inspection, label), ""]
+    if inspection.verdict == "error":
+        lines.append("methods: not judged (see findings)")
+    else:
+        lines.append(f"{'method':<7} {'result':<14} {'domain':<28} {'aligned':<8} detail")
+        lines += [_method_row(v) for v in (ev.spf, ev.dkim, ev.dmarc, ev.arc)]
     lines.append(f"from: {', '.join(ev.author.addresses) or '(none)'}")
     if ev.author.problem:
         lines.append(f"from problem: {ev.author.problem}")
@@ -150,6 +153,11 @@ def render_text(inspection: Inspection, label: str) -> str:
         f"trusted: {t.header.parsed.authserv_id or '(no id)'}: {t.basis}"
         for t in inspection.trust.trusted
     ] or ["trusted: none"]
+    lines += [
+        f"unreadable: {u.header.parsed.authserv_id or '(id unknown)'} (field {u.header.position}"
+        f"): {u.header.parsed.unreadable}"
+        for u in inspection.trust.unreadable
+    ]
     if inspection.findings:
         lines.append("findings:")
         lines += [f"  {f.severity.value:<8} {f.code:<30} {f.message}" for f in inspection.findings]
@@ -160,6 +168,15 @@ def render_text(inspection: Inspection, label: str) -> str:
             + ", ".join(f"{r.method}={r.result}" for r in ev.carried)
         )
     return "\n".join(lines)
+
+
+def _verdict_line(inspection: Inspection, label: str) -> str:
+    if inspection.verdict == "pass":
+        return f"PASS  {label}: SPF, DKIM and DMARC pass and align"
+    if inspection.verdict == "fail":
+        return f"FAIL  {label}: SPF, DKIM and DMARC do not all pass and align"
+    why = next(f.message for f in inspection.findings if f.unmeasurable)
+    return f"ERROR {label}: could not be judged: {why}"
 
 
 def _ignored_lines(inspection: Inspection) -> list[str]:

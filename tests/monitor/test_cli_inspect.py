@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from monitor.cli import cli
+from tests.support.authres_messages import many_results
 
 MESSAGES = Path(__file__).parents[1] / "corpus" / "authresults" / "messages"
 
@@ -135,3 +136,27 @@ def test_missing_message_file_exits_two(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "nope.eml"), "--trusted", "x"])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_oversized_receiver_header_exits_three_and_never_prints_a_false_reason(
+    tmp_path: Path,
+) -> None:
+    """The issue's reproducer: was PASS with "no authserv-id (receiver is generic)"; now ERROR."""
+    message = tmp_path / "m.eml"
+    message.write_bytes(many_results(1200))
+    result = _run(str(message), "--trusted", "mx.example.net")
+    assert result.exit_code == 3, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("ERROR")
+    assert "could not be read: header is" in first
+    assert "canary.ar_unreadable" in result.output
+    assert "no authserv-id" not in result.output
+    assert "why: below the receiver's own Received header" in result.output
+
+
+def test_message_without_trusted_results_exits_three_not_one() -> None:
+    """Nothing to judge is "could not measure" (exit 3), as the round trip records it."""
+    result = _run(str(MESSAGES / "all-pass.eml"), "--trusted", "mx.example.org")
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("ERROR")
+    assert "canary.no_trusted_results" in result.output
