@@ -3,11 +3,12 @@
 A thin wrapper around `checks.canary.inspect.inspect_message`: options become a TrustPolicy
 and Expectations, the Inspection becomes text or JSON (docs/authentication-results.md) and
 an exit code. The config is read only with `--env`; `--trusted` needs no config at all, so
-the command works on a message saved from any mailbox.
+the command works on a message saved from any mailbox. Only the message's header block is
+read (at most `headblock.READ_BYTES` of the file), so a message of any size costs the same.
 
-Exit status: 0 SPF, DKIM and DMARC pass and align; 1 they do not; 2 usage or config error
-(or an unreadable file); 3 nothing could be judged (no trusted receiver's header, or the
-receiver's header could not be read).
+Exit status: 0 SPF, DKIM and DMARC pass and align; 1 they do not; 2 usage, config or input
+error (an unreadable file, a header block over 1 MiB); 3 nothing could be judged (no
+trusted receiver's header, or the receiver's header could not be read).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Literal, cast
 import click
 
 from checks.canary.authresults.evaluate import MethodVerdict
+from checks.canary.headblock import HeaderBlockTooLarge, read_header_block
 from checks.canary.inspect import Expectations, Inspection, TrustPolicy, inspect_message
 from monitor.cli._common import ExitCode, config_option, load_or_exit
 
@@ -62,8 +64,8 @@ def inspect_command(
     """Check a received message's Authentication-Results against a trusted receiver.
 
     Name the receiver with --env (reads the config) or --trusted ID (no config needed).
-    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 they do not, 2 usage/config error,
-    3 nothing could be judged (no trusted header, or it could not be read).
+    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 they do not, 2 usage/config/input
+    error, 3 nothing could be judged (no trusted header, or it could not be read).
     """
     if env and trusted:
         raise click.UsageError("give either --env or --trusted, not both")
@@ -77,8 +79,8 @@ def inspect_command(
         aspf=aspf,
         config_path=config_path,
     )
-    raw = _read_message(message)
-    inspection = inspect_message(raw, policy, expect)
+    head = _read_header_block(message)
+    inspection = inspect_message(head, policy, expect)
     if fmt == "json":
         click.echo(json.dumps(inspection.to_dict(), indent=2, sort_keys=False))
     else:
@@ -126,14 +128,21 @@ def _policy_from_options(
     return policy, expect
 
 
-def _read_message(path: Path) -> bytes:
+def _read_header_block(path: Path) -> bytes:
+    """The message's header block; the body is never read (standard input is drained)."""
     try:
         if str(path) == "-":
-            return sys.stdin.buffer.read()
-        return path.read_bytes()
+            head = read_header_block(sys.stdin.buffer)
+            while sys.stdin.buffer.read(1 << 16):  # let the writer finish, in bounded memory
+                pass
+            return head
+        with path.open("rb") as handle:
+            return read_header_block(handle)
     except OSError as exc:
         click.echo(f"error: cannot read {path}: {exc.strerror or exc}", err=True)
-        sys.exit(ExitCode.CONFIG)
+    except HeaderBlockTooLarge as exc:
+        click.echo(f"error: {path}: {exc}", err=True)
+    sys.exit(ExitCode.CONFIG)
 
 
 def render_text(inspection: Inspection, label: str) -> str:

@@ -160,3 +160,30 @@ def test_message_without_trusted_results_exits_three_not_one() -> None:
     assert result.exit_code == 3, result.output
     assert result.output.startswith("ERROR")
     assert "canary.no_trusted_results" in result.output
+
+
+def test_header_block_over_the_limit_is_a_one_line_error_exit_two(tmp_path: Path) -> None:
+    """A header block over 1 MiB is refused before inspection: one line, no traceback."""
+    message = tmp_path / "huge-headers.eml"
+    with message.open("wb") as handle:
+        handle.write(b"Authentication-Results: mx.example.net; spf=pass\n")
+        for i in range(80_000):
+            handle.write(b"X-Filler: %07d\n" % i)
+        handle.write(b"\nbody\n")
+    result = CliRunner().invoke(cli, ["inspect", str(message), "--trusted", "mx.example.net"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "header block is over 1,048,576 bytes (1 MiB)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_large_body_is_not_read(tmp_path: Path) -> None:
+    """The verdict needs headers only: a 20 MB body, even unterminated junk, changes nothing."""
+    message = tmp_path / "large.eml"
+    with message.open("wb") as handle:
+        handle.write((MESSAGES / "all-pass.eml").read_bytes())
+        chunk = b"\xff\x00" * (1 << 19)
+        for _ in range(20):
+            handle.write(chunk)
+    result = _run(str(message), "--trusted", "mx.example.net")
+    assert result.exit_code == 0, result.output

@@ -261,3 +261,13 @@ def test_oversized_header_below_a_gmail_style_receiver_is_error_not_fallthrough(
     assert inspection.codes() == {"canary.ar_unreadable"}
     [ignored] = inspection.evidence["ignored"]
     assert ignored["reason"].startswith("below the receiver's own header, which it writes once")
+
+
+def test_header_block_over_the_limit_is_an_error_finding() -> None:
+    """A header block over 1 MiB is not read; the round trip records why, never a crash."""
+    filler = b"".join(b"X-Filler: %07d\n" % i for i in range(80_000))
+    raw = b"Authentication-Results: mx.example.net; spf=pass\n" + filler + b"\nbody\n"
+    inspection = inspect_message(raw, MX, EXPECT)
+    assert inspection.verdict == "error"
+    assert inspection.codes() == {"canary.headers_too_large"}
+    assert "1 MiB" in inspection.findings[0].message
