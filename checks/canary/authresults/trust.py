@@ -19,7 +19,8 @@ can every relay on the way. A header is believed only when all of these hold:
    its hop (Postfix with milters, Microsoft 365) is judged by the headers above it alone; a
    receiver that writes below it (Gmail) by the one header directly beneath it. A header
    with the trusted id anywhere else arrived with the message and never counts. When no hop
-   names the receiver, position proves nothing and every header with the id is merged.
+   names the receiver, position proves little: every readable header with the id is merged,
+   and one that cannot be read counts only above the topmost readable one.
 5. A header the receiver wrote that cannot be read (over `parse.MAX_HEADER_LENGTH`, a result
    dropped for its syntax, an unreadable authserv-id where the receiver's header stands)
    makes the whole decision unreadable: `TrustDecision.unreadable` names it and no result is
