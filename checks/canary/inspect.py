@@ -5,16 +5,19 @@ This is the one function the canary round trip and `senderwatch inspect` call:
     inspection = inspect_message(raw, TrustPolicy(("mx.example.net",)), Expectations(
         from_domain="example.com", dkim_selectors=("s1",), adkim="r", aspf="r"))
     inspection.ok            # SPF, DKIM (aligned, our signature) and DMARC pass
+    inspection.verdict       # "pass", "fail", or "error" (nothing could be judged)
     inspection.findings      # checks.result.Finding, stable `canary.*` codes
     inspection.observations  # exactly OBSERVATION_KEYS, compared by drift
     inspection.evidence      # raw headers, ignored ones with reasons, Received, timestamps
     inspection.received_at   # the receiver's Received timestamp (latency), or None
     inspection.connecting_ip # the IP that connected to the receiver, or None
 
-Steps: top-level header fields via the stdlib `email` package (headers of attached
-message/rfc822 parts are never seen, RFC 8601 §7.10) → trust rules (`authresults.trust`) →
-evaluation (`authresults.evaluate`) → receiving hop (`authresults.received`) → findings
-(`authresults.findings`). Never raises for any input bytes.
+Steps: the header block (`headblock`: the body is never read, so headers of attached
+message/rfc822 parts are never seen, RFC 8601 §7.10, and a large message costs no more than
+its headers) → its fields via the stdlib `email` package → trust rules (`authresults.trust`)
+→ evaluation (`authresults.evaluate`) → receiving hop (`authresults.received`) → findings
+(`authresults.findings`). A header block over `headblock.MAX_HEADER_BYTES` is not read: the
+inspection is an error (`canary.headers_too_large`). Never raises for any input bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import datetime as dt
 import email.parser
 import email.policy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from checks.canary.authresults.evaluate import (
     Evaluation,
@@ -36,7 +39,8 @@ from checks.canary.authresults.findings import findings_for
 from checks.canary.authresults.received import ReceivingHop
 from checks.canary.authresults.signatures import parse_dkim_signature
 from checks.canary.authresults.trust import TrustDecision, TrustPolicy, decide_trust
-from checks.result import Finding, Scalar
+from checks.canary.headblock import HeaderBlockTooLarge, header_block
+from checks.result import Finding, Scalar, Severity
 
 __all__ = [
     "OBSERVATION_KEYS",
@@ -93,6 +97,14 @@ class Inspection:
         """The IP address that connected to the receiver (for SPF explanations)."""
         return self.receiving_hop.hop.ip if self.receiving_hop else None
 
+    @property
+    def verdict(self) -> Literal["pass", "fail", "error"]:
+        """ "error" when a finding says the message could not be judged (no trusted header,
+        the receiver's header unreadable, the header block too large); else pass or fail."""
+        if any(f.unmeasurable for f in self.findings):
+            return "error"
+        return "pass" if self.ok else "fail"
+
     def codes(self) -> set[str]:
         return {f.code for f in self.findings}
 
@@ -118,14 +130,18 @@ def inspect_message(raw: bytes, policy: TrustPolicy, expect: Expectations) -> In
     """Inspect a received message.
 
     Args:
-        raw: the message as delivered (RFC 5322 bytes, headers and body).
+        raw: the message as delivered (RFC 5322 bytes), or at least its first
+            `headblock.READ_BYTES`; only the header block is read.
         policy: whose Authentication-Results to believe.
         expect: the From domain, DKIM selectors and alignment modes we expect.
 
     Returns:
         The inspection; malformed input yields findings, never an exception.
     """
-    fields = header_fields(raw)
+    try:
+        fields = header_fields(raw)
+    except HeaderBlockTooLarge as exc:
+        return _not_read(exc, policy, expect)
     decision = decide_trust(fields, policy)
     author = author_domain([v for n, v in fields if n.lower() == "from"])
     signatures = [parse_dkim_signature(v) for n, v in fields if n.lower() == "dkim-signature"]
@@ -133,7 +149,7 @@ def inspect_message(raw: bytes, policy: TrustPolicy, expect: Expectations) -> In
     hop = decision.receiving_hop
     findings = tuple(findings_for(evaluation, decision, hop, expect))
     return Inspection(
-        ok=evaluation.ok and bool(decision.trusted),
+        ok=evaluation.ok and bool(decision.trusted) and not decision.unreadable,
         findings=findings,
         observations=_observations(evaluation, hop),
         evidence=_evidence(evaluation, decision, hop, signatures),
@@ -146,12 +162,38 @@ def inspect_message(raw: bytes, policy: TrustPolicy, expect: Expectations) -> In
 def header_fields(raw: bytes) -> list[tuple[str, str]]:
     """Top-level header fields (name, value) in message order, as text.
 
-    The stdlib parser reads the header block only (`BytesHeaderParser`), so fields of MIME
-    parts and attached messages are never returned. Bytes that are not UTF-8 become U+FFFD.
+    Only the header block is cut out (`headblock.header_block`) and parsed, so fields of
+    MIME parts and attached messages are never returned and the body is never decoded.
+    Bytes that are not UTF-8 become U+FFFD.
+
+    Raises:
+        HeaderBlockTooLarge: the header block is over `headblock.MAX_HEADER_BYTES`.
     """
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    message = parser.parsebytes(raw)
+    message = parser.parsebytes(header_block(raw))
     return [(name, _as_text(value)) for name, value in message.raw_items()]
+
+
+def _not_read(exc: HeaderBlockTooLarge, policy: TrustPolicy, expect: Expectations) -> Inspection:
+    """The inspection of a message whose header block was too large to read: an error."""
+    decision = decide_trust([], policy)
+    evaluation = evaluate(decision, author_domain([]), [], expect)
+    finding = Finding(
+        "canary.headers_too_large",
+        Severity.CRITICAL,
+        str(exc),
+        {"limit": exc.limit},
+        unmeasurable=True,
+    )
+    return Inspection(
+        ok=False,
+        findings=(finding,),
+        observations=_observations(evaluation, None),
+        evidence=_evidence(evaluation, decision, None, []),
+        evaluation=evaluation,
+        trust=decision,
+        receiving_hop=None,
+    )
 
 
 def _as_text(value: Any) -> str:

@@ -3,9 +3,12 @@
 A thin wrapper around `checks.canary.inspect.inspect_message`: options become a TrustPolicy
 and Expectations, the Inspection becomes text or JSON (docs/authentication-results.md) and
 an exit code. The config is read only with `--env`; `--trusted` needs no config at all, so
-the command works on a message saved from any mailbox.
+the command works on a message saved from any mailbox. Only the message's header block is
+read (at most `headblock.READ_BYTES` of the file), so a message of any size costs the same.
 
-Exit status: 0 SPF, DKIM and DMARC pass and align; 1 otherwise; 2 usage or config error.
+Exit status: 0 SPF, DKIM and DMARC pass and align; 1 they do not; 2 usage, config or input
+error (an unreadable file, a header block over 1 MiB); 3 nothing could be judged (no
+trusted receiver's header, or the receiver's header could not be read).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Literal, cast
 import click
 
 from checks.canary.authresults.evaluate import MethodVerdict
+from checks.canary.headblock import HeaderBlockTooLarge, read_header_block
 from checks.canary.inspect import Expectations, Inspection, TrustPolicy, inspect_message
 from monitor.cli._common import ExitCode, config_option, load_or_exit
 
@@ -60,7 +64,8 @@ def inspect_command(
     """Check a received message's Authentication-Results against a trusted receiver.
 
     Name the receiver with --env (reads the config) or --trusted ID (no config needed).
-    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 otherwise, 2 usage/config error.
+    Exit status: 0 SPF, DKIM and DMARC pass and align, 1 they do not, 2 usage/config/input
+    error, 3 nothing could be judged (no trusted header, or it could not be read).
     """
     if env and trusted:
         raise click.UsageError("give either --env or --trusted, not both")
@@ -74,13 +79,16 @@ def inspect_command(
         aspf=aspf,
         config_path=config_path,
     )
-    raw = _read_message(message)
-    inspection = inspect_message(raw, policy, expect)
+    head = _read_header_block(message)
+    inspection = inspect_message(head, policy, expect)
     if fmt == "json":
         click.echo(json.dumps(inspection.to_dict(), indent=2, sort_keys=False))
     else:
         click.echo(render_text(inspection, str(message)))
-    sys.exit(ExitCode.OK if inspection.ok else ExitCode.FAILED)
+    sys.exit(_EXIT[inspection.verdict])
+
+
+_EXIT = {"pass": ExitCode.OK, "fail": ExitCode.FAILED, "error": ExitCode.ERROR_ONLY}
 
 
 def _policy_from_options(
@@ -120,28 +128,32 @@ def _policy_from_options(
     return policy, expect
 
 
-def _read_message(path: Path) -> bytes:
+def _read_header_block(path: Path) -> bytes:
+    """The message's header block; the body is never read (standard input is drained)."""
     try:
         if str(path) == "-":
-            return sys.stdin.buffer.read()
-        return path.read_bytes()
+            head = read_header_block(sys.stdin.buffer)
+            while sys.stdin.buffer.read(1 << 16):  # let the writer finish, in bounded memory
+                pass
+            return head
+        with path.open("rb") as handle:
+            return read_header_block(handle)
     except OSError as exc:
         click.echo(f"error: cannot read {path}: {exc.strerror or exc}", err=True)
-        sys.exit(ExitCode.CONFIG)
+    except HeaderBlockTooLarge as exc:
+        click.echo(f"error: {path}: {exc}", err=True)
+    sys.exit(ExitCode.CONFIG)
 
 
 def render_text(inspection: Inspection, label: str) -> str:
     """The human view: verdict line, per-method table, hop, findings, ignored headers."""
     ev = inspection.evaluation
-    lines = [
-        ("PASS" if inspection.ok else "FAIL")
-        + f"  {label}: SPF, DKIM and DMARC "
-        + ("pass and align" if inspection.ok else "do not all pass and align"),
-        "",
-        f"{'method':<7} {'result':<14} {'domain':<28} {'aligned':<8} detail",
-    ]
-    for verdict in (ev.spf, ev.dkim, ev.dmarc, ev.arc):
-        lines.append(_method_row(verdict))
+    lines = [_verdict_line(inspection, label), ""]
+    if inspection.verdict == "error":
+        lines.append("methods: not judged (see findings)")
+    else:
+        lines.append(f"{'method':<7} {'result':<14} {'domain':<28} {'aligned':<8} detail")
+        lines += [_method_row(v) for v in (ev.spf, ev.dkim, ev.dmarc, ev.arc)]
     lines.append(f"from: {', '.join(ev.author.addresses) or '(none)'}")
     if ev.author.problem:
         lines.append(f"from problem: {ev.author.problem}")
@@ -150,6 +162,11 @@ def render_text(inspection: Inspection, label: str) -> str:
         f"trusted: {t.header.parsed.authserv_id or '(no id)'}: {t.basis}"
         for t in inspection.trust.trusted
     ] or ["trusted: none"]
+    lines += [
+        f"unreadable: {u.header.parsed.authserv_id or '(id unknown)'} (field {u.header.position}"
+        f"): {u.header.parsed.unreadable}"
+        for u in inspection.trust.unreadable
+    ]
     if inspection.findings:
         lines.append("findings:")
         lines += [f"  {f.severity.value:<8} {f.code:<30} {f.message}" for f in inspection.findings]
@@ -160,6 +177,15 @@ def render_text(inspection: Inspection, label: str) -> str:
             + ", ".join(f"{r.method}={r.result}" for r in ev.carried)
         )
     return "\n".join(lines)
+
+
+def _verdict_line(inspection: Inspection, label: str) -> str:
+    if inspection.verdict == "pass":
+        return f"PASS  {label}: SPF, DKIM and DMARC pass and align"
+    if inspection.verdict == "fail":
+        return f"FAIL  {label}: SPF, DKIM and DMARC do not all pass and align"
+    why = next(f.message for f in inspection.findings if f.unmeasurable)
+    return f"ERROR {label}: could not be judged: {why}"
 
 
 def _ignored_lines(inspection: Inspection) -> list[str]:

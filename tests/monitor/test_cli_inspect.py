@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from monitor.cli import cli
+from tests.support.authres_messages import many_results
 
 MESSAGES = Path(__file__).parents[1] / "corpus" / "authresults" / "messages"
 
@@ -135,3 +136,54 @@ def test_missing_message_file_exits_two(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "nope.eml"), "--trusted", "x"])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_oversized_receiver_header_exits_three_and_never_prints_a_false_reason(
+    tmp_path: Path,
+) -> None:
+    """The issue's reproducer: was PASS with "no authserv-id (receiver is generic)"; now ERROR."""
+    message = tmp_path / "m.eml"
+    message.write_bytes(many_results(1200))
+    result = _run(str(message), "--trusted", "mx.example.net")
+    assert result.exit_code == 3, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("ERROR")
+    assert "could not be read: header is" in first
+    assert "canary.ar_unreadable" in result.output
+    assert "no authserv-id" not in result.output
+    assert "why: below the receiver's own Received header" in result.output
+
+
+def test_message_without_trusted_results_exits_three_not_one() -> None:
+    """Nothing to judge is "could not measure" (exit 3), as the round trip records it."""
+    result = _run(str(MESSAGES / "all-pass.eml"), "--trusted", "mx.example.org")
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("ERROR")
+    assert "canary.no_trusted_results" in result.output
+
+
+def test_header_block_over_the_limit_is_a_one_line_error_exit_two(tmp_path: Path) -> None:
+    """A header block over 1 MiB is refused before inspection: one line, no traceback."""
+    message = tmp_path / "huge-headers.eml"
+    with message.open("wb") as handle:
+        handle.write(b"Authentication-Results: mx.example.net; spf=pass\n")
+        for i in range(80_000):
+            handle.write(b"X-Filler: %07d\n" % i)
+        handle.write(b"\nbody\n")
+    result = CliRunner().invoke(cli, ["inspect", str(message), "--trusted", "mx.example.net"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "header block is over 1,048,576 bytes (1 MiB)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_large_body_is_not_read(tmp_path: Path) -> None:
+    """The verdict needs headers only: a 20 MB body, even unterminated junk, changes nothing."""
+    message = tmp_path / "large.eml"
+    with message.open("wb") as handle:
+        handle.write((MESSAGES / "all-pass.eml").read_bytes())
+        chunk = b"\xff\x00" * (1 << 19)
+        for _ in range(20):
+            handle.write(chunk)
+    result = _run(str(message), "--trusted", "mx.example.net")
+    assert result.exit_code == 0, result.output

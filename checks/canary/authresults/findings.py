@@ -28,7 +28,7 @@ def findings_for(
     found: list[Finding] = []
     found += _trust_findings(decision)
     found += _author_findings(evaluation, expect)
-    if decision.trusted:
+    if decision.trusted and not decision.unreadable:
         found += _spf_findings(evaluation.spf)
         found += _dkim_findings(evaluation, expect)
         found += _dmarc_findings(evaluation.dmarc)
@@ -37,6 +37,8 @@ def findings_for(
 
 
 def _trust_findings(decision: TrustDecision) -> list[Finding]:
+    if decision.unreadable:
+        return [_unreadable(decision)]
     if not decision.trusted:
         reasons = [f"{i.header.name}: {i.reason}" for i in decision.ignored]
         return [
@@ -61,6 +63,38 @@ def _trust_findings(decision: TrustDecision) -> list[Finding]:
             {"problems": problems, "headers": [t.header.value for t in broken]},
         )
     ]
+
+
+def _unreadable(decision: TrustDecision) -> Finding:
+    """The receiver's own header could not be read: the verdict is unknown, not pass or fail."""
+    first = decision.unreadable[0]
+    parsed = first.header.parsed
+    whose = (
+        f"with the trusted authserv-id {parsed.authserv_id}"
+        if parsed.authserv_id
+        else "whose authserv-id cannot be read, where the receiver's header stands"
+        if parsed.id_unread
+        else "without authserv-id, Microsoft's by position"
+    )
+    return Finding(
+        "canary.ar_unreadable",
+        CRIT,
+        f"the receiver's Authentication-Results header ({whose}) could not be read: "
+        f"{parsed.unreadable}; no lower header may decide in its place",
+        {
+            "headers": [
+                {
+                    "position": u.header.position,
+                    "authserv_id": u.header.parsed.authserv_id,
+                    "reason": u.header.parsed.unreadable,
+                    "length": len(u.header.value),
+                    "excerpt": u.header.value[:200],
+                }
+                for u in decision.unreadable
+            ]
+        },
+        unmeasurable=True,
+    )
 
 
 def _author_findings(evaluation: Evaluation, expect: Expectations) -> list[Finding]:

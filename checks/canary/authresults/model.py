@@ -3,7 +3,8 @@
 The parser never raises: a header it cannot fully read still yields an `AuthResults`, with
 every `ResInfo` it read completely and one line per problem in `problems`. A result whose
 syntax broke half-way is dropped rather than guessed at, so malformed input can only lose
-results, never invent a pass.
+results, never invent a pass. What was lost is named in `unreadable`: the trust rules must
+know that a header said more than was read, or a lower header could speak in its place.
 
 Comments are kept per result because receivers put facts there that no property carries:
 DMARC policy and disposition (`dmarc=pass (p=REJECT sp=REJECT dis=NONE)`), key sizes
@@ -84,6 +85,11 @@ class AuthResults:
         problems: one readable line per syntax problem; empty when the header is clean.
         raw: the header value as given (for evidence).
         instance: the ARC instance (`i=1`) for ARC-Authentication-Results, else None.
+        unreadable: why the header, or part of it, was not read (over the length limit, an
+            unreadable authserv-id, a result dropped for its syntax); None when every part
+            was read. Problems that lose nothing (NULs, a missing result list) leave it None.
+        id_unread: the authserv-id itself could not be read, so `authserv_id` is None without
+            the header being id-less: whose header it is cannot be known.
     """
 
     authserv_id: str | None
@@ -94,6 +100,8 @@ class AuthResults:
     problems: tuple[str, ...] = ()
     raw: str = ""
     instance: int | None = None
+    unreadable: str | None = None
+    id_unread: bool = False
 
     @property
     def ok(self) -> bool:
@@ -113,4 +121,5 @@ class AuthResults:
             "results": [r.to_dict() for r in self.results],
             "comments": list(self.comments),
             "problems": list(self.problems),
+            "unreadable": self.unreadable,
         }

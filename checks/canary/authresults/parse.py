@@ -21,8 +21,13 @@ missing `;`, not an extension: the result is dropped with a problem rather than 
 `dkim=pass` carrying a property `spf`.
 
 Anything else is a problem: the broken result is dropped, the parser resynchronises at the
-next `;` outside comments and quotes, and the line goes to `AuthResults.problems`. No input
-makes the public functions raise (tests/checks/canary/test_authresults_hostile.py).
+next `;` outside comments and quotes, and the line goes to `AuthResults.problems`. Every
+problem that lost part of the header (a dropped result, skipped text, an unreadable
+authserv-id, a header over `MAX_HEADER_LENGTH`) also sets `AuthResults.unreadable`, so the
+trust rules can refuse to judge by a header that said more than was read. A header over the
+limit is not parsed, but its authserv-id is read from its first `_ID_PEEK` characters: whose
+header it is decides whether its size is an error or just noise. No input makes the public
+functions raise (tests/checks/canary/test_authresults_hostile.py).
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ MAX_HEADER_LENGTH = 64 * 1024
 """Longer headers are refused unread: real ones stay under ~4 KiB, and truncating could
 change what a header says."""
 
+_ID_PEEK = 1024  # characters of an over-long header read for its authserv-id alone
+
 _VALUE = re.compile(r'[^\x00-\x20\x7f;()"=\\]+')
 _IDLESS_METHOD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[0-9]+)?")
 _DIGITS = re.compile(r"[0-9]+")
@@ -76,12 +83,12 @@ def parse_authentication_results(value: str | bytes) -> AuthResults:
     problems: list[str] = []
     text = _as_text(value, problems)
     if text is None:
-        return AuthResults(None, problems=tuple(problems), raw=_raw_excerpt(value))
+        return _refused(value, problems, None, _raw_excerpt(value))
     try:
         return _parse_payload(text, problems, None)
     except Exception as exc:  # pragma: no cover - the last guard of a never-raise contract
         problems.append(f"parser error {type(exc).__name__}: {exc}")
-        return AuthResults(None, problems=tuple(problems), raw=text)
+        return _broken(text, problems, None)
 
 
 def parse_arc_authentication_results(value: str | bytes) -> AuthResults:
@@ -93,7 +100,10 @@ def parse_arc_authentication_results(value: str | bytes) -> AuthResults:
     problems: list[str] = []
     text = _as_text(value, problems)
     if text is None:
-        return AuthResults(None, problems=tuple(problems), raw=_raw_excerpt(value))
+        head = _raw_excerpt(value, _ID_PEEK)
+        m = _ARC_INSTANCE.match(head)
+        payload = head[m.end() :] if m else head
+        return _refused(payload, problems, int(m[1]) if m else None, _raw_excerpt(value))
     try:
         m = _ARC_INSTANCE.match(text)
         if m is None:
@@ -102,7 +112,7 @@ def parse_arc_authentication_results(value: str | bytes) -> AuthResults:
         return _parse_payload(text[m.end() :], problems, int(m.group(1)), raw=text)
     except Exception as exc:  # pragma: no cover - the last guard of a never-raise contract
         problems.append(f"parser error {type(exc).__name__}: {exc}")
-        return AuthResults(None, problems=tuple(problems), raw=text)
+        return _broken(text, problems, None)
 
 
 def _as_text(value: str | bytes, problems: list[str]) -> str | None:
@@ -124,9 +134,41 @@ def _as_text(value: str | bytes, problems: list[str]) -> str | None:
     return text
 
 
-def _raw_excerpt(value: str | bytes) -> str:
-    head = value[:200]
+def _raw_excerpt(value: str | bytes, length: int = 200) -> str:
+    head = value[:length]
     return head.decode("utf-8", "replace") if isinstance(head, bytes | bytearray) else head
+
+
+def _refused(
+    value: str | bytes, problems: list[str], instance: int | None, raw: str
+) -> AuthResults:
+    """A header over the length limit: no result read, its authserv-id read if it can be."""
+    head = _raw_excerpt(value, _ID_PEEK)
+    try:
+        authserv_id, _, end = _read_authserv(head, [])
+        known = end < len(head)  # the id ended inside the peek, so it was read whole
+    except Malformed:
+        authserv_id, known = None, False
+    return AuthResults(
+        authserv_id if known else None,
+        problems=tuple(problems),
+        raw=raw,
+        instance=instance,
+        unreadable=problems[0],
+        id_unread=not known,
+    )
+
+
+def _broken(text: str, problems: list[str], instance: int | None) -> AuthResults:
+    """A header whose authserv-id could not be read: nothing in it can be attributed."""
+    return AuthResults(
+        None,
+        problems=tuple(problems),
+        raw=text,
+        instance=instance,
+        unreadable=problems[-1],
+        id_unread=True,
+    )
 
 
 def _parse_payload(
@@ -137,8 +179,11 @@ def _parse_payload(
         authserv_id, version, pos = _read_authserv(text, comments)
     except Malformed as exc:
         problems.append(f"{exc.message} at offset {exc.pos}")
-        return AuthResults(None, problems=tuple(problems), raw=raw or text, instance=instance)
-    results, none = _read_results(text, pos, authserv_id is not None, comments, problems)
+        return _broken(raw or text, problems, instance)
+    losses: list[str] = []
+    results, none = _read_results(
+        text, pos, authserv_id is not None, comments, problems=problems, losses=losses
+    )
     if not results and not none and not problems:
         problems.append('no results: expected "none" or at least one method=result')
     if none and results:
@@ -153,6 +198,7 @@ def _parse_payload(
         problems=tuple(problems),
         raw=raw or text,
         instance=instance,
+        unreadable=losses[0] if losses else None,
     )
 
 
@@ -185,18 +231,32 @@ def _read_authserv(text: str, comments: list[str]) -> tuple[str | None, str | No
 
 
 def _read_results(
-    text: str, pos: int, need_separator: bool, comments: list[str], problems: list[str]
+    text: str,
+    pos: int,
+    need_separator: bool,
+    comments: list[str],
+    *,
+    problems: list[str],
+    losses: list[str],
 ) -> tuple[list[ResInfo], bool]:
-    """Read `;`-separated results until the end; broken ones are dropped and reported."""
+    """Read `;`-separated results until the end; broken ones are dropped and reported.
+
+    Every problem that dropped text goes to `losses` as well as to `problems`.
+    """
     n = len(text)
     results: list[ResInfo] = []
     none = False
+
+    def lost(problem: str) -> None:
+        problems.append(problem)
+        losses.append(problem)
+
     while True:
         leading: list[str] = []  # comments before a method belong to its result
         try:
             pos = skip_cfws(text, pos, leading)
         except Malformed as exc:
-            problems.append(f"{exc.message} at offset {exc.pos}")
+            lost(f"{exc.message} at offset {exc.pos}")
             break
         if pos >= n or text[pos] == ";":
             comments.extend(leading)
@@ -207,14 +267,14 @@ def _read_results(
             need_separator = False
             continue
         if need_separator:
-            problems.append(f"expected ';' after the authserv-id at offset {pos}")
+            lost(f"expected ';' after the authserv-id at offset {pos}")
             pos = skip_to_semicolon(text, pos)
             need_separator = False
             continue
         try:
             res, pos = _read_resinfo(text, pos, leading)
         except Malformed as exc:
-            problems.append(f"{exc.message} at offset {exc.pos}")
+            lost(f"{exc.message} at offset {exc.pos}")
             pos = skip_to_semicolon(text, max(exc.pos, pos))
             continue
         if res is None:

@@ -9,9 +9,13 @@ one header; `find_receiving_hop` picks the right one among many:
 2. The receiver's own headers form a run at the top: each `by` host is the receiver (equal
    to, or a subdomain of, a receiver name: a trusted authserv-id, or Microsoft's domains);
    headers without a `from` clause (internal hand-offs such as Gmail's `by 2002:...`) do not
-   end the run. The border hop is the lowest header of that run whose `from` side is not the
-   receiver itself: content filters re-injecting (`from localhost ... by mx`, Amavis) sit
-   above it.
+   end the run. The border hop is the topmost header of that run whose `from` side is
+   neither the receiver itself nor local: content filters re-injecting (`from localhost
+   ... by mx`, Amavis) and internal relays (a private or loopback address) sit above it.
+   Topmost, not lowest, because the sender writes below the border and can write a
+   `Received: from x by mx.example.net` there; the lowest would let it move the border down
+   and lift its own Authentication-Results above it. Only when every hop of the run is local
+   (an all-internal path, or the loopback test lab) is the lowest of them the border.
 3. If none matches (authserv-id unlike any host name), fall back to the topmost header with a
    `from` clause, and say so (`matched_by="fallback"`): position is evidence, not proof.
 """
@@ -130,20 +134,60 @@ def find_receiving_hop(
     """
     names = tuple(n.lower().rstrip(".") for n in receiver_names if n)
     hops = [parse_received(value) for value in received]
-    border: int | None = None
-    for index, hop in enumerate(hops):
-        if hop.from_helo is None:
-            continue  # an internal hand-off (`Received: by 2002:... with SMTP id`)
-        if not _belongs(hop.by_host, names):
-            break
-        if border is None or not (_belongs(hop.from_host, names) or _belongs(hop.from_helo, names)):
-            border = index
+    border = _border(hops, names)
     if border is not None:
         return ReceivingHop(border, hops[border], "receiver")
     for index, hop in enumerate(hops):
         if hop.from_helo is not None:
             return ReceivingHop(index, hop, "fallback")
     return None
+
+
+def _border(hops: Sequence[ReceivedHop], names: tuple[str, ...]) -> int | None:
+    """Index of the border hop in the receiver's run at the top (rule 2), or None."""
+    first: int | None = None  # the topmost hop of the run (used when every `from` is the receiver)
+    local: int | None = None  # the lowest hop of the run whose `from` side is local
+    for index, hop in enumerate(hops):
+        if hop.from_helo is None:
+            continue  # an internal hand-off (`Received: by 2002:... with SMTP id`)
+        if not _belongs(hop.by_host, names):
+            break
+        first = index if first is None else first
+        if _belongs(hop.from_host, names) or _belongs(hop.from_helo, names):
+            continue
+        if not _is_local(hop):
+            return index
+        local = index
+    return local if local is not None else first
+
+
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_LOCAL_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def _is_local(hop: ReceivedHop) -> bool:
+    """The hop came from this machine or a private network: an internal hand-off."""
+    if (hop.from_helo or "").lower().rstrip(".") in _LOCAL_NAMES:
+        return True
+    if (hop.from_host or "").lower() in _LOCAL_NAMES:
+        return True
+    if hop.ip is None:
+        return False
+    address = ipaddress.ip_address(hop.ip)
+    return any(address.version == net.version and address in net for net in _LOCAL_NETS)
 
 
 def _split_clauses(value: str) -> tuple[dict[str, tuple[list[str], list[str]]], str]:

@@ -14,9 +14,17 @@ can every relay on the way. A header is believed only when all of these hold:
    method of spf/dkim/dmarc both report, and at least one copy must share a method.
    Lower id-less headers are never believed.
 
-4. A receiver that writes its results above its own border Received header (Postfix with
-   milters) is judged by those alone: a header with its id below that Received arrived with
-   the message. Receivers that write below their Received (Gmail) fall to the merge rules.
+4. Position (`position`): receivers prepend, so the receiver's border Received hop
+   separates what it wrote from what arrived with the message. A receiver that writes above
+   its hop (Postfix with milters, Microsoft 365) is judged by the headers above it alone; a
+   receiver that writes below it (Gmail) by the one header directly beneath it. A header
+   with the trusted id anywhere else arrived with the message and never counts. When no hop
+   names the receiver, position proves little: every readable header with the id is merged,
+   and one that cannot be read counts only above the topmost readable one.
+5. A header the receiver wrote that cannot be read (over `parse.MAX_HEADER_LENGTH`, a result
+   dropped for its syntax, an unreadable authserv-id where the receiver's header stands)
+   makes the whole decision unreadable: `TrustDecision.unreadable` names it and no result is
+   believed. Falling through to the next header would let whoever wrote that one decide.
 
 Merging (§7.3: receivers prepend, so the receiver's own header is above anything that
 arrived with the message; a forged header claiming the trusted id sits lower):
@@ -26,8 +34,9 @@ arrived with the message; a forged header claiming the trusted id sits lower):
   method decides; the same method in a lower header is shadowed, never merged.
 - For dkim, several results are normal (one per signature), so they are all kept, except a
   lower result naming a signature an upper one already reported: shadowed.
-So a lower header can add what the receiver did not say, but can never change (upgrade) a
-result the receiver did say. Every ignored or shadowed header is reported with its reason.
+So a lower header of the receiver can add what a higher one did not say, but can never change
+(upgrade) a result a higher one did say. Every ignored or shadowed header is reported with its
+reason, and every reason is what actually decided.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from checks.canary.authresults.parse import (
     parse_arc_authentication_results,
     parse_authentication_results,
 )
+from checks.canary.authresults.position import place
 from checks.canary.authresults.provider_results import normalise
 from checks.canary.authresults.received import ReceivingHop, find_receiving_hop
 from checks.canary.authresults.signatures import dkim_identity, same_signature
@@ -137,6 +147,9 @@ class TrustDecision:
         arc: ARC-Authentication-Results headers (reported, never deciding).
         corroborators: Microsoft's copies examined by the microsoft365 rule.
         receiving_hop: the receiver's border Received hop (see `received`), if found.
+        unreadable: headers that stand where the receiver's own do but could not be read
+            (`header.parsed.unreadable` says why). When any is present `results` is empty:
+            what the receiver said is unknown, so nothing else may decide in its place.
     """
 
     trusted: tuple[TrustedHeader, ...]
@@ -146,6 +159,7 @@ class TrustDecision:
     arc: tuple[HeaderRef, ...] = ()
     corroborators: tuple[HeaderRef, ...] = ()
     receiving_hop: ReceivingHop | None = None
+    unreadable: tuple[TrustedHeader, ...] = ()
 
     def first(self, method: str) -> SourcedResult | None:
         found = self.results.get(method)
@@ -176,10 +190,21 @@ def decide_trust(fields: Sequence[tuple[str, str]], policy: TrustPolicy) -> Trus
             xms.append(HeaderRef(position, name, value, parse_authentication_results(value)))
     hop = find_receiving_hop([v for _, v in received], policy.receiver_names)
     border = received[hop.index][0] if hop and hop.matched_by == "receiver" else None
-    trusted, ignored, corroborators = _classify(ars, arcs, xms, policy)
-    trusted, below = _drop_below_border(trusted, border)
-    ignored += below
-    results, shadowed = _merge(trusted)
+    claims, ignored, corroborators = _classify(ars, arcs, xms, policy)
+    placement = place(
+        [c.header.position for c in claims],
+        {c.header.position for c in claims if c.header.parsed.unreadable},
+        [name.lower() for name, _ in fields],
+        border,
+    )
+    for claim in claims:
+        reason = placement.dropped.get(claim.header.position)
+        if reason is not None:
+            ignored.append(IgnoredHeader(claim.header, _with_id_problem(claim.header, reason)))
+    kept = [c for c in claims if c.header.position in placement.counted]
+    unreadable = tuple(c for c in kept if c.header.parsed.unreadable)
+    trusted = [c for c in kept if not c.header.parsed.unreadable]
+    results, shadowed = _merge(trusted) if not unreadable else ({}, [])
     return TrustDecision(
         trusted=tuple(trusted),
         ignored=tuple(ignored),
@@ -188,47 +213,39 @@ def decide_trust(fields: Sequence[tuple[str, str]], policy: TrustPolicy) -> Trus
         arc=tuple(arcs),
         corroborators=tuple(corroborators),
         receiving_hop=hop,
+        unreadable=unreadable,
     )
 
 
-def _drop_below_border(
-    trusted: list[TrustedHeader], border: int | None
-) -> tuple[list[TrustedHeader], list[IgnoredHeader]]:
-    """Rule 4: for receivers that write above their own Received, ignore what is below it.
-
-    Postfix with OpenDKIM/OpenDMARC/policyd-spf writes every result above its border
-    Received header; anything below that header was in the message before the receiver
-    took it. Gmail writes its result just below its Received, so the rule applies only
-    when at least one believed header sits above the border hop.
-    """
-    if border is None or not any(t.header.position < border for t in trusted):
-        return trusted, []
-    kept = [t for t in trusted if t.header.position < border]
-    dropped = [
-        IgnoredHeader(
-            t.header,
-            "below the receiver's own Received header, which it writes its results above: "
-            "the header arrived with the message",
-        )
-        for t in trusted
-        if t.header.position > border
-    ]
-    return kept, dropped
+def _with_id_problem(ref: HeaderRef, reason: str) -> str:
+    """A dropped header that could not be read also says why it could not."""
+    if ref.parsed.unreadable:
+        what = "its authserv-id" if ref.parsed.id_unread else "it"
+        return f"{reason} ({what} could not be read: {ref.parsed.unreadable})"
+    return reason
 
 
 def _classify(
     ars: list[HeaderRef], arcs: list[HeaderRef], xms: list[HeaderRef], policy: TrustPolicy
 ) -> tuple[list[TrustedHeader], list[IgnoredHeader], list[HeaderRef]]:
+    """Rules 1-3: which headers claim to be the receiver's, before position decides.
+
+    Claims include headers with a trusted id that cannot be read, and headers whose id
+    itself cannot be read: rule 5 must see them where they stand.
+    """
     ids = {i.lower() for i in policy.trusted_authserv_ids}
-    trusted: list[TrustedHeader] = []
+    claims: list[TrustedHeader] = []
     ignored: list[IgnoredHeader] = []
     corroborators: list[HeaderRef] = []
     idless_seen = False
     for ref in ars:
-        authserv_id = ref.parsed.authserv_id
-        if authserv_id is not None:
+        parsed = ref.parsed
+        authserv_id = parsed.authserv_id
+        if parsed.id_unread:
+            claims.append(TrustedHeader(ref, "authserv-id unreadable; it may be the receiver's"))
+        elif authserv_id is not None:
             if authserv_id.lower() in ids:
-                trusted.append(TrustedHeader(ref, f"trusted authserv-id {authserv_id}"))
+                claims.append(TrustedHeader(ref, f"trusted authserv-id {authserv_id}"))
             else:
                 ignored.append(IgnoredHeader(ref, f"untrusted authserv-id {authserv_id}"))
         elif policy.receiver != "microsoft365":
@@ -241,14 +258,19 @@ def _classify(
             )
         else:
             idless_seen = True
+            if parsed.unreadable:  # Microsoft's by position; unreadable, so nothing to compare
+                claims.append(
+                    TrustedHeader(ref, "microsoft365: topmost header without authserv-id")
+                )
+                continue
             copies = _microsoft_copies(arcs, xms, ids)
             corroborators.extend(copies)
             basis, problem = _corroborate(ref, copies)
             if problem is None:
-                trusted.append(TrustedHeader(ref, basis))
+                claims.append(TrustedHeader(ref, basis))
             else:
                 ignored.append(IgnoredHeader(ref, problem))
-    return trusted, ignored, corroborators
+    return claims, ignored, corroborators
 
 
 def _microsoft_copies(

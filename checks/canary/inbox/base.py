@@ -28,17 +28,26 @@ __all__ = ["InboxError", "InboxReader", "RawMessage", "matches_token"]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RawMessage:
-    """One message as the receiver stored it.
+    """One message as the receiver stored it, read in bounded memory.
 
     Attributes:
         id: the reader's handle for `delete` (IMAP UID, Maildir key), opaque to callers.
-        raw: the exact bytes (headers and body) as stored, for inspection and evidence.
+        raw: the stored bytes from the start: the whole message when it is at most
+            `headblock.READ_BYTES` (every canary), else its first `READ_BYTES`, which hold
+            any header block the inspection accepts. The body is never needed.
         received_at: when the receiver stored it (IMAP INTERNALDATE, Maildir file time), UTC.
+        size: the stored message's size in bytes (IMAP RFC822.SIZE, Maildir file size).
     """
 
     id: str
     raw: bytes
     received_at: dt.datetime
+    size: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """`raw` is the whole message (not only its start)."""
+        return self.size is None or len(self.raw) >= self.size
 
 
 class InboxError(Exception):

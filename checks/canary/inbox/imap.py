@@ -7,10 +7,17 @@ once and retries; a second failure is an `InboxError(retryable=True)`.
 
 Waiting (`wait_for`):
     1. NOOP + SEARCH for the token (header `X-Senderwatch-Canary`, then the subject).
-    2. Found: FETCH BODY.PEEK[] (does not set \\Seen) and INTERNALDATE; return the oldest.
-    3. Not found: if the server advertises IDLE (and the config allows it), IDLE until any
+    2. Found: FETCH the two header fields that carry the token (at most 64 KiB), RFC822.SIZE
+       and INTERNALDATE, and confirm the token on the message's own fields.
+    3. For the confirmed ones only: FETCH BODY.PEEK[]<0.READ_BYTES>, the first
+       `headblock.READ_BYTES` (1 MiB + 1 KiB): the whole of any canary, and the header block
+       of anything larger, never a large body. PEEK does not set \\Seen. Return the oldest.
+    4. Not found: if the server advertises IDLE (and the config allows it), IDLE until any
        untagged response or the round's limit, then DONE and go to 1; otherwise sleep
        `poll_interval` and go to 1. Stop at the deadline with None.
+
+Memory is bounded per message, whatever the mailbox holds: no FETCH ever asks for a whole
+message or a whole header block.
 
 Why IDLE rounds alternate short and long: a message stored between our SEARCH and the start of
 IDLE is never announced (the server's change notification starts with IDLE), and Dovecot's
@@ -40,6 +47,7 @@ from imapclient.exceptions import (
 )
 
 from checks.base import Clock, utcnow
+from checks.canary.headblock import READ_BYTES
 from checks.canary.inbox.base import InboxError, RawMessage, matches_token
 from checks.canary.message import CANARY_HEADER
 from checks.tls import (
@@ -52,6 +60,11 @@ from checks.tls import (
 __all__ = ["ImapInbox", "ImapInboxConfig"]
 
 T = TypeVar("T")
+# The fields that carry the token, at most 64 KiB of them (a canary's are under 200 bytes).
+_TOKEN_FIELDS = f"BODY.PEEK[HEADER.FIELDS ({CANARY_HEADER.upper()} SUBJECT)]<0.65536>"
+# The start of the message: all of a canary, the header block of anything larger.
+_START = f"BODY.PEEK[]<0.{READ_BYTES}>"
+_START_KEY = b"BODY[]<0>"
 _DROPS = (IMAPClientAbortError, ConnectionError, TimeoutError, ssl.SSLEOFError, BrokenPipeError)
 
 
@@ -78,6 +91,14 @@ class ImapInboxConfig:
     @property
     def effective_port(self) -> int:
         return self.port or (993 if self.security == "tls" else 143)
+
+
+def _token_fields(item: dict[bytes, object]) -> bytes:
+    """The fetched token fields (the server echoes the section name, in its own spelling)."""
+    for key, value in item.items():
+        if key.upper().startswith(b"BODY[HEADER.FIELDS") and isinstance(value, bytes):
+            return value
+    return b""
 
 
 def _server_text(exc: BaseException) -> str:
@@ -168,22 +189,32 @@ class ImapInbox:
             uids = self._search(client, ["SINCE", day, "SUBJECT", token])
         if not uids:
             return []
+        heads = self._fetch(client, uids, [_TOKEN_FIELDS, "RFC822.SIZE", "INTERNALDATE"])
+        wanted = [uid for uid, item in heads.items() if matches_token(_token_fields(item), token)]
+        starts = self._fetch(client, wanted, [_START]) if wanted else {}
+        found = []
+        for uid in wanted:
+            raw = starts.get(uid, {}).get(_START_KEY)
+            if not isinstance(raw, bytes):
+                continue
+            received = heads[uid].get(b"INTERNALDATE")
+            when = received.astimezone(dt.UTC) if isinstance(received, dt.datetime) else None
+            size = heads[uid].get(b"RFC822.SIZE")
+            size = size if isinstance(size, int) else None
+            found.append(RawMessage(str(uid), raw, when or self.clock(), size))
+        self.log.append(f"search {token}: {len(found)} found")
+        return sorted(found, key=lambda m: (m.received_at, int(m.id)))
+
+    @staticmethod
+    def _fetch(
+        client: IMAPClient, uids: list[int], items: list[str]
+    ) -> dict[int, dict[bytes, object]]:
         try:
-            data = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+            return dict(client.fetch(uids, items))
         except IMAPClientAbortError:
             raise
         except IMAPClientError as exc:
             raise InboxError("fetch", _server_text(exc)) from None
-        found = []
-        for uid, item in data.items():
-            raw = item.get(b"BODY[]")
-            if not isinstance(raw, bytes) or not matches_token(raw, token):
-                continue
-            received = item.get(b"INTERNALDATE")
-            when = received.astimezone(dt.UTC) if isinstance(received, dt.datetime) else None
-            found.append(RawMessage(str(uid), raw, when or self.clock()))
-        self.log.append(f"search {token}: {len(found)} found")
-        return sorted(found, key=lambda m: (m.received_at, int(m.id)))
 
     @staticmethod
     def _search(client: IMAPClient, criteria: list[object]) -> list[int]:

@@ -1,9 +1,13 @@
 """Read the canary from a Maildir on this machine (a receiver delivering locally).
 
 Same semantics as the IMAP reader: match by token on the message's own headers, return the
-exact stored bytes, then delete or move to a Maildir++ folder (`.<move_to>`, the layout Dovecot
-uses, created when missing). New mail is found in `new/` and `cur/` alike; waiting polls,
-because the stdlib has no portable change notification.
+stored bytes (whole for a canary, the first `headblock.READ_BYTES` of anything larger), then
+delete or move to a Maildir++ folder (`.<move_to>`, the layout Dovecot uses, created when
+missing). New mail is found in `new/` and `cur/` alike; waiting polls, because the stdlib has
+no portable change notification.
+
+Memory is bounded per message: the token is checked on the first 256 KiB, only a match is
+read further (up to `READ_BYTES`), and moving renames the file instead of copying its bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 from checks.base import Clock, utcnow
+from checks.canary.headblock import READ_BYTES
 from checks.canary.inbox.base import InboxError, RawMessage, matches_token
 
 __all__ = ["MaildirInbox", "MaildirInboxConfig"]
@@ -77,24 +82,29 @@ class MaildirInbox:
                 stat = path.stat()
                 if stat.st_mtime < floor or not matches_token(_head(path), token):
                     continue
-                raw = path.read_bytes()
+                raw = _start(path)
             except FileNotFoundError:
                 continue  # moved to cur/ or removed by another reader meanwhile
             when = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
-            found.append(RawMessage(key, raw, when))
+            found.append(RawMessage(key, raw, when, stat.st_size))
         return sorted(found, key=lambda m: (m.received_at, m.id))
 
     def delete(self, ids: Iterable[str]) -> None:
-        """Remove the messages, or move them (bytes unchanged) into the `move_to` folder."""
+        """Remove the messages, or move them (renamed, bytes unchanged) into `move_to`."""
         box = self._mailbox()
         target = self._target(box) if self.config.after == "move" else None
         for key in ids:
             try:
-                if target is not None:
-                    target.add(box.get_bytes(key))
-                box.remove(key)
+                if target is None:
+                    box.remove(key)
+                    continue
+                source = self._path(box, key)
+                # Same subdirectory and name (new/ stays new/, cur/ keeps its flags suffix).
+                source.rename(Path(target._path) / source.parent.name / source.name)
             except KeyError:
                 continue  # already gone: deleting is idempotent
+            except FileNotFoundError:
+                continue  # removed by another reader meanwhile
             except OSError as exc:
                 raise InboxError("delete", f"{key}: {exc.strerror or exc}") from None
 
@@ -138,6 +148,12 @@ class MaildirInbox:
     def _path(box: mailbox.Maildir, key: str) -> Path:
         # `_lookup` is the stdlib's own key → relative path map (refreshing when stale).
         return Path(box._path) / box._lookup(key)  # type: ignore[attr-defined]
+
+
+def _start(path: Path) -> bytes:
+    """The first `READ_BYTES` of the file: all of a canary, the header block of the rest."""
+    with path.open("rb") as handle:
+        return handle.read(READ_BYTES)
 
 
 def _head(path: Path) -> bytes:

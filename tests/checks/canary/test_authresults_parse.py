@@ -273,3 +273,38 @@ def test_compact_and_spaced_forms_parse_to_the_same_results(
     assert [(r.method, r.result, r.properties) for r in fast.results] == [
         (r.method, r.result, r.properties) for r in slow.results
     ]
+
+
+def test_oversized_header_keeps_its_authserv_id_read_from_its_opening() -> None:
+    """Whose header is too long decides between an error and noise; the id is read first."""
+    parsed = parse_authentication_results("mx.example.net; " + "dkim=fail; " * 7000)
+    assert parsed.authserv_id == "mx.example.net"
+    assert not parsed.id_unread
+    assert parsed.results == ()
+    assert parsed.unreadable is not None
+    assert "over 65536; not read" in parsed.unreadable
+
+
+def test_oversized_header_opening_with_a_long_comment_has_an_unknown_id() -> None:
+    """An id that cannot be found in the opening is unknown, never guessed."""
+    parsed = parse_authentication_results("(" + "x" * 70_000 + ") mx.example.net; spf=pass")
+    assert parsed.authserv_id is None
+    assert parsed.id_unread
+
+
+def test_dropped_result_marks_the_header_unreadable_but_nul_does_not() -> None:
+    """Only problems that lost part of the header make it unreadable."""
+    dropped = parse_authentication_results("mx.example.net; dkim=pass header.d; spf=pass")
+    assert dropped.unreadable == "expected '=' after property 'header.d' at offset 34"
+    assert [r.method for r in dropped.results] == ["spf"]
+    nul = parse_authentication_results("mx.example.net; spf=pass (a\x00b)")
+    assert nul.problems == ("contains NUL characters",)
+    assert nul.unreadable is None
+
+
+def test_unreadable_authserv_id_is_marked_as_such() -> None:
+    """A header without a readable id is not an id-less (Microsoft) header."""
+    parsed = parse_authentication_results("; dkim=pass header.d=example.com")
+    assert parsed.authserv_id is None
+    assert parsed.id_unread
+    assert parsed.unreadable == "expected authserv-id, found ';' at offset 0"

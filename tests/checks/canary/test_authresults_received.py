@@ -99,3 +99,36 @@ def test_unreadable_received_reports_problems() -> None:
     assert parse_received("from x (unterminated").problems
     assert parse_received("from x by y; not a date").problems == ("unreadable date 'not a date'",)
     assert find_receiving_hop([], ["mx.example.net"]) is None
+
+
+def test_forged_received_below_the_border_does_not_move_it() -> None:
+    """A sender's `Received: from x by mx.example.net` below the real border is not the border."""
+    forged = POSTFIX_PLAIN.replace("192.0.2.10", "203.0.113.9").replace("mail.", "forged.")
+    found = find_receiving_hop([POSTFIX_TLS, forged, SENDER_SIDE], ["mx.example.net"])
+    assert found is not None
+    assert (found.index, found.hop.ip) == (0, "192.0.2.10")
+
+
+def test_internal_relay_from_a_private_address_is_not_the_border() -> None:
+    """An internal hop (10.x) above the border is a hand-off, like a content filter's."""
+    internal = (
+        "from edge.corp.example (edge.corp.example [10.0.0.5]) by mx2.example.net with ESMTP; "
+        "Sat, 28 Nov 2026 01:00:02 +0000"
+    )
+    found = find_receiving_hop([internal, POSTFIX_TLS, SENDER_SIDE], ["example.net"])
+    assert found is not None
+    assert found.index == 1
+
+
+def test_run_of_local_hops_only_keeps_the_lowest_as_border() -> None:
+    """An all-loopback path (the test lab) still finds its border: the lowest hop of the run."""
+    lmtp = (
+        "from mx.lab.test ([127.0.0.1]) by mx.lab.test with LMTP; Sat, 28 Nov 2026 01:00:02 +0000"
+    )
+    relay = (
+        "from relay.sender.test (unknown [127.0.0.10]) by mx.lab.test with ESMTP; "
+        "Sat, 28 Nov 2026 01:00:01 +0000"
+    )
+    found = find_receiving_hop([lmtp, relay], ["mx.lab.test"])
+    assert found is not None
+    assert (found.index, found.matched_by) == (1, "receiver")

@@ -170,3 +170,116 @@ def test_arc_headers_are_reported_but_never_trusted_as_results() -> None:
     decision = decide_trust([("ARC-Authentication-Results", "i=1; mx.example.net; spf=pass")], MX)
     assert decision.trusted == ()
     assert len(decision.arc) == 1
+
+
+BORDER = "from a.example.com (a.example.com [192.0.2.1]) by mx.example.net; x"
+GMAIL_BORDER = "from a.example.com (a.example.com [192.0.2.1]) by mx.google.com; x"
+GMAIL = TrustPolicy(("mx.google.com",))
+OVERSIZE = "; ".join(f"dkim=fail header.d=example.com header.s=x{i:04d}" for i in range(1700))
+
+
+def test_oversized_trusted_header_is_unreadable_and_nothing_else_decides() -> None:
+    """Rule 5: the receiver's header over 64 KiB makes the decision unreadable, no fall-through."""
+    fields = [
+        (AR, f"mx.example.net; spf=fail; {OVERSIZE}"),
+        ("Received", BORDER),
+        (AR, "mx.example.net; spf=pass smtp.mailfrom=example.com"),
+    ]
+    decision = decide_trust(fields, MX)
+    assert [u.header.position for u in decision.unreadable] == [0]
+    assert decision.unreadable[0].header.parsed.authserv_id == "mx.example.net"
+    assert decision.results == {}
+    assert decision.trusted == ()
+
+
+def test_oversized_untrusted_header_is_ignored_for_its_id_not_for_a_missing_one() -> None:
+    """Every reason is true: an over-long header of someone else is untrusted, not id-less."""
+    decision = decide_trust(
+        [(AR, f"evil.example.org; {OVERSIZE}"), (AR, "mx.example.net; spf=fail")], MX
+    )
+    assert [i.reason for i in decision.ignored] == ["untrusted authserv-id evil.example.org"]
+    assert decision.unreadable == ()
+    assert _spf([(AR, "mx.example.net; spf=fail")]) == "fail"
+
+
+def test_header_with_unreadable_authserv_id_above_the_border_is_unreadable() -> None:
+    """Above the receiver's Received only the receiver writes: an unreadable header there is its."""
+    fields = [
+        (AR, "(unterminated; spf=pass"),
+        (AR, "mx.example.net; spf=fail smtp.mailfrom=example.com"),
+        ("Received", BORDER),
+    ]
+    decision = decide_trust(fields, MX)
+    assert [u.header.position for u in decision.unreadable] == [0]
+    assert decision.unreadable[0].header.parsed.id_unread
+
+
+def test_damaged_header_below_the_border_is_ignored_not_an_error() -> None:
+    """A sender cannot turn the receiver's fail into "could not be read" by adding garbage."""
+    fields = [
+        (AR, "mx.example.net; spf=fail smtp.mailfrom=example.com"),
+        ("Received", BORDER),
+        (AR, "mx.example.net; spf=pass (unterminated"),
+        (AR, f"mx.example.net; {OVERSIZE}"),
+    ]
+    decision = decide_trust(fields, MX)
+    assert decision.unreadable == ()
+    assert _spf(fields) == "fail"
+    assert all("could not be read" in i.reason for i in decision.ignored)
+
+
+def test_damaged_lower_header_without_a_border_does_not_make_an_error() -> None:
+    """No Received names the receiver: a lower unreadable header cannot be told from a forgery."""
+    fields = [(AR, "mx.example.net; spf=fail smtp.mailfrom=example.com"), (AR, "mx.example.net; 0")]
+    decision = decide_trust(fields, MX)
+    assert decision.unreadable == ()
+    assert decision.ignored[0].reason.startswith("below a readable header with the trusted")
+
+
+def test_gmail_style_receiver_is_judged_by_the_one_header_beneath_its_received() -> None:
+    """A lower header with Gmail's id cannot add a DKIM pass Gmail's own header did not report."""
+    fields = [
+        ("Received", GMAIL_BORDER),
+        ("Received-SPF", "pass (google.com: ...) client-ip=192.0.2.1;"),
+        (AR, "mx.google.com; spf=pass smtp.mailfrom=example.com; dmarc=pass"),
+        (AR, "mx.google.com; dkim=pass header.i=@example.com header.s=s1"),
+    ]
+    decision = decide_trust(fields, GMAIL)
+    assert [t.header.position for t in decision.trusted] == [2]
+    assert "dkim" not in decision.results
+    assert decision.ignored[0].reason.startswith("below the receiver's own header, which it writes")
+
+
+def test_trusted_header_not_directly_beneath_a_below_writing_receiver_never_counts() -> None:
+    """A receiver that wrote nothing leaves nothing to believe; the sender's header is not its."""
+    fields = [
+        ("Received", GMAIL_BORDER),
+        ("DKIM-Signature", "v=1; d=example.com; s=s1; b=AbCd"),
+        (AR, "mx.google.com; spf=pass; dkim=pass header.i=@example.com; dmarc=pass"),
+    ]
+    decision = decide_trust(fields, GMAIL)
+    assert decision.trusted == ()
+    assert "not directly beneath it" in decision.ignored[0].reason
+
+
+def test_forged_received_below_the_border_cannot_move_it() -> None:
+    """The sender can write `Received: ... by mx.example.net`; the border stays the topmost one."""
+    fields = [
+        ("Received", GMAIL_BORDER),
+        (AR, "mx.google.com; spf=pass smtp.mailfrom=example.com; dmarc=pass"),
+        (AR, "mx.google.com; dkim=pass header.i=@example.com header.s=s1"),
+        ("Received", "from x.example.org (x.example.org [203.0.113.9]) by mx.google.com; x"),
+    ]
+    decision = decide_trust(fields, GMAIL)
+    assert decision.receiving_hop is not None
+    assert decision.receiving_hop.index == 0
+    assert "dkim" not in decision.results
+
+
+def test_microsoft_topmost_idless_header_unreadable_is_an_error() -> None:
+    """Microsoft's id-less header is its by position; too long to read means no verdict."""
+    decision = decide_trust(
+        [(AR, f"spf=fail; {OVERSIZE}"), (AR, MS_AR), ("ARC-Authentication-Results", MS_AAR)], M365
+    )
+    assert [u.header.position for u in decision.unreadable] == [0]
+    assert decision.results == {}

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import imapclient
 import pytest
 
+from checks.canary.headblock import READ_BYTES
 from checks.canary.inbox import ImapInbox, ImapInboxConfig, InboxError, RawMessage
+from checks.canary.inspect import Expectations, TrustPolicy, inspect_message
 from checks.canary.message import CanaryMessage, new_canary
 from tests.support.dovecot import DovecotServer
 from tests.support.smtp_server import closed_port
@@ -264,3 +269,46 @@ def test_canary_stored_between_search_and_idle_is_still_found(dovecot: DovecotSe
         found = inbox.wait_for(msg.token, SINCE, timeout=30)
     assert found is not None
     assert any(line.startswith("idle 0.5s") for line in inbox.log)
+
+
+def _large(raw: bytes, megabytes: int) -> bytes:
+    """`raw` with megabytes of base64-looking body lines appended (an attachment's worth)."""
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
+    return raw + line * (megabytes * 1_000_000 // len(line))
+
+
+def _logged_out_bytes(server: DovecotServer, since: int) -> list[int]:
+    """Bytes Dovecot sent per IMAP session that logged out after log offset `since`."""
+    deadline = time.monotonic() + 5
+    while True:
+        text = server.log_path.read_text()[since:]
+        sent = [int(m) for m in re.findall(r"Disconnected: Logged out in=\d+ out=(\d+)", text)]
+        if sent or time.monotonic() > deadline:
+            return sent
+        time.sleep(0.05)
+
+
+def test_large_canary_is_found_fetching_only_its_start(
+    dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 16 MB canary beside a 16 MB stranger: found, inspected, and no body crosses the wire."""
+    msg = canary()
+    big = _large(msg.to_bytes(), 16)
+    dovecot.deliver(USER, _large(canary().to_bytes(), 16))
+    dovecot.deliver(USER, big)
+    log_start = len(dovecot.log_path.read_text())
+    caplog.set_level(logging.DEBUG, logger="imapclient.imaplib")
+    with ImapInbox(config(dovecot)) as inbox:
+        [found] = inbox.find(msg.token, SINCE)
+    assert found.size == len(big)
+    assert not found.complete
+    assert found.raw == big[:READ_BYTES]
+    inspection = inspect_message(found.raw, TrustPolicy(("mx.example.net",)), Expectations())
+    assert inspection.evaluation.author.addresses == ("canary@example.test",)
+    fetches = [r.getMessage() for r in caplog.records if " FETCH " in r.getMessage()[:40]]
+    commands = [f for f in fetches if f.startswith("> ")]
+    assert len(commands) == 2, fetches
+    assert "BODY.PEEK[HEADER.FIELDS (X-SENDERWATCH-CANARY SUBJECT)]<0.65536>" in commands[0]
+    assert f"BODY.PEEK[]<0.{READ_BYTES}>" in commands[1]
+    [sent] = _logged_out_bytes(dovecot, log_start)
+    assert sent < READ_BYTES + 64 * 1024, f"Dovecot sent {sent} bytes for a {len(big)} byte message"

@@ -15,6 +15,7 @@ from checks.canary.inspect import (
     inspect_message,
 )
 from checks.result import Severity
+from tests.support.authres_messages import many_results
 
 MESSAGES = Path(__file__).parents[2] / "corpus" / "authresults" / "messages"
 MX = TrustPolicy(("mx.example.net",))
@@ -139,15 +140,33 @@ def test_message_without_any_header_block_is_a_finding_not_a_crash() -> None:
     assert inspection.received_at is None
 
 
-def test_malformed_trusted_header_warns_and_keeps_what_parsed() -> None:
-    """A damaged receiver header loses only the broken result, and says so."""
+def test_damaged_trusted_header_is_an_error_not_a_partial_verdict() -> None:
+    """A receiver header that lost a result cannot prove DKIM failed: what it said is unknown."""
+    # This used to warn `canary.ar_malformed` and report `canary.dkim_none`, a reason that
+    # was not true (docs/authentication-results.md, trust rule 5).
     raw = (
         b"Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.com; "
         b"dkim=pass (broken header.d=example.com\n"
         b"From: canary@example.com\n\nbody\n"
     )
     inspection = inspect_message(raw, MX, EXPECT)
-    assert {"canary.ar_malformed", "canary.dkim_none"} <= inspection.codes()
+    assert inspection.verdict == "error"
+    assert inspection.codes() == {"canary.ar_unreadable", "canary.no_tls"}
+    [finding] = [f for f in inspection.findings if f.code == "canary.ar_unreadable"]
+    assert finding.unmeasurable
+    assert "unterminated comment at offset" in finding.message
+
+
+def test_trusted_header_with_a_problem_that_lost_nothing_still_warns() -> None:
+    """NUL bytes are reported, but every result was read: the verdict stands, with a warning."""
+    raw = (
+        b"Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.com (\x00); "
+        b"dkim=fail header.d=example.com\n"
+        b"From: canary@example.com\n\nbody\n"
+    )
+    inspection = inspect_message(raw, MX, EXPECT)
+    assert inspection.verdict == "fail"
+    assert {"canary.ar_malformed", "canary.dkim_fail"} <= inspection.codes()
     assert inspection.observations["canary.spf"] == "pass"
 
 
@@ -191,3 +210,64 @@ def test_expected_from_domain_in_unicode_matches_its_a_label_form() -> None:
     )
     inspection = inspect_message(raw, MX, Expectations("bücher.example"))
     assert "canary.from_unexpected" not in inspection.codes()
+
+
+def test_oversized_trusted_header_is_error_not_fallthrough() -> None:
+    """1,200 results put the receiver's fail over 64 KiB; the forged pass below must not decide."""
+    raw = many_results(1200)
+    inspection = inspect_message(raw, MX, EXPECT)
+    assert inspection.verdict == "error"
+    assert not inspection.ok
+    assert inspection.codes() == {"canary.ar_unreadable"}
+    [finding] = inspection.findings
+    assert "mx.example.net" in finding.message
+    assert "over 65536; not read" in finding.message
+    reasons = [i["reason"] for i in inspection.evidence["ignored"]]
+    assert reasons == [
+        "below the receiver's own Received header, which it writes its results above: "
+        "the header arrived with the message"
+    ]
+    assert inspection.trust.trusted == ()
+
+
+def test_receiver_header_with_few_results_is_judged_as_written() -> None:
+    """The same message with 10 results: the receiver's header is read and says fail."""
+    inspection = inspect_message(many_results(10), MX, EXPECT)
+    assert inspection.verdict == "fail"
+    assert {"canary.spf_fail", "canary.dkim_fail", "canary.dmarc_fail"} <= inspection.codes()
+
+
+def test_oversized_header_below_a_gmail_style_receiver_is_error_not_fallthrough() -> None:
+    """Receivers writing beneath their Received (Gmail): the same attack, the same error."""
+    results = ";\n\t".join(
+        f"dkim=fail header.i=@example.com header.s=x{i:04d} header.b=Fail{i:04d}"
+        for i in range(1200)
+    )
+    raw = (
+        "Received: from mail.example.com (mail.example.com. [192.0.2.10])\n"
+        "        by mx.google.com with ESMTPS id a1; Sat, 28 Nov 2026 01:00:01 -0800 (PST)\n"
+        "Received-SPF: fail (google.com: domain of bounce@example.com does not designate "
+        "192.0.2.10 as permitted sender) client-ip=192.0.2.10;\n"
+        "Authentication-Results: mx.google.com;\n\tspf=fail smtp.mailfrom=example.com;\n\t"
+        f"{results}\n"
+        "Authentication-Results: mx.google.com; dkim=pass header.i=@example.com header.s=s1; "
+        "spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com\n"
+        "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; b=AbCdEfGh\n"
+        "From: canary@example.com\n\nbody\n"
+    ).encode()
+    inspection = inspect_message(raw, TrustPolicy(("mx.google.com",)), EXPECT)
+    assert len(raw) > 70_000
+    assert inspection.verdict == "error"
+    assert inspection.codes() == {"canary.ar_unreadable"}
+    [ignored] = inspection.evidence["ignored"]
+    assert ignored["reason"].startswith("below the receiver's own header, which it writes once")
+
+
+def test_header_block_over_the_limit_is_an_error_finding() -> None:
+    """A header block over 1 MiB is not read; the round trip records why, never a crash."""
+    filler = b"".join(b"X-Filler: %07d\n" % i for i in range(80_000))
+    raw = b"Authentication-Results: mx.example.net; spf=pass\n" + filler + b"\nbody\n"
+    inspection = inspect_message(raw, MX, EXPECT)
+    assert inspection.verdict == "error"
+    assert inspection.codes() == {"canary.headers_too_large"}
+    assert "1 MiB" in inspection.findings[0].message

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.canary.headblock import READ_BYTES
 from checks.canary.inbox import InboxError, MaildirInbox, MaildirInboxConfig
 from checks.canary.message import CanaryMessage, new_canary
 
@@ -112,3 +113,37 @@ def test_missing_folder_is_a_select_error(maildir: mailbox.Maildir) -> None:
     with pytest.raises(InboxError) as info, reader(maildir, folder="Nope"):
         pass
     assert info.value.step == "select"
+
+
+def test_large_canary_is_read_only_up_to_its_header_block(maildir: mailbox.Maildir) -> None:
+    """A 12 MB canary: the reader keeps its first READ_BYTES and its real size, not the body."""
+    msg = canary()
+    big = msg.to_bytes() + b"A" * 12_000_000
+    maildir.add(big)
+    with reader(maildir) as inbox:
+        [found] = inbox.find(msg.token, SINCE)
+    assert found.size == len(big)
+    assert not found.complete
+    assert found.raw == big[:READ_BYTES]
+
+
+def test_small_canary_is_read_whole(maildir: mailbox.Maildir) -> None:
+    """Every canary is far under the bound: its bytes are kept whole, as evidence."""
+    msg = canary()
+    maildir.add(msg.to_bytes())
+    with reader(maildir) as inbox:
+        [found] = inbox.find(msg.token, SINCE)
+    assert found.complete
+    assert found.size == len(found.raw)
+
+
+def test_move_renames_the_file_instead_of_copying_its_bytes(maildir: mailbox.Maildir) -> None:
+    """Moving a large canary costs no memory: the same file (inode) lands in the folder."""
+    msg = canary()
+    key = maildir.add(msg.to_bytes() + b"B" * 5_000_000)
+    inode = (Path(maildir._path) / maildir._lookup(key)).stat().st_ino  # type: ignore[attr-defined]
+    with reader(maildir, after="move") as inbox:
+        inbox.delete([m.id for m in inbox.find(msg.token, SINCE)])
+    [moved] = (Path(maildir._path) / ".senderwatch-processed" / "new").iterdir()
+    assert moved.stat().st_ino == inode
+    assert len(maildir) == 0
