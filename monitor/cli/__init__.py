@@ -1,6 +1,8 @@
 """The `senderwatch` command line.
 
-Exit codes are defined once, in `monitor.errors.ExitCode`.
+Exit codes are defined once, in `monitor.errors.ExitCode`. A `UserFacingError` raised by any
+command (a database fault, a usage error) is printed as `error: <line>` on stderr and exits
+with its own code; no command prints or exits for one itself.
 
 Each command group lives in its own module and is registered here, one line each.
 """
@@ -9,12 +11,25 @@ from __future__ import annotations
 
 import click
 
-from monitor.errors import ExitCode
+from monitor.errors import ExitCode, UserFacingError
 
 __all__ = ["ExitCode", "cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """The top-level group: turns a `UserFacingError` into one line and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UserFacingError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="senderwatch")
 def cli() -> None:
     """senderwatch: prove that your organisation's email authenticates, continuously."""

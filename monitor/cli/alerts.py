@@ -37,7 +37,7 @@ from monitor.cli._common import ExitCode, config_option, load_or_exit
 from monitor.config import ConfigError, Settings
 from monitor.config.alerts import parse_duration
 from monitor.engine.alerting import deliver_pending
-from monitor.storage import Database, DatabaseUnavailable, open_database
+from monitor.storage import Database, open_database
 from monitor.storage.alerts_store import AlertRepository
 from monitor.wiring.alerts import alerts_clock, build_channel
 
@@ -53,11 +53,7 @@ def _who() -> str:
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
-    try:
-        db = open_database(settings.database.url)
-    except DatabaseUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.CONFIG)
+    db = open_database(settings.database.url)
     try:
         yield db
     finally:

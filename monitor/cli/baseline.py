@@ -21,7 +21,6 @@ from monitor.render.checks import baselines_document, render_baselines_text, to_
 from monitor.storage import (
     BaselineRepository,
     Database,
-    DatabaseUnavailable,
     DriftRepository,
     KeyFilter,
     open_database,
@@ -48,11 +47,7 @@ def _key_filter(domain: str | None, env: str | None, check_name: str | None) -> 
 
 
 def _open(settings: Settings) -> Database:
-    try:
-        return open_database(settings.database.url)
-    except DatabaseUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.CONFIG)
+    return open_database(settings.database.url)
 
 
 @click.group("baseline")

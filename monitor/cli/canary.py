@@ -28,7 +28,6 @@ from monitor.engine.canary_run import CanaryRunOutcome, run_canary
 from monitor.engine.check_run import CheckRunOutcome
 from monitor.engine.plan import PlanError
 from monitor.render.checks import outcome_document, render_text, to_json
-from monitor.storage import DatabaseUnavailable
 
 __all__ = ["canary", "canary_details", "print_canary", "run_canary_gate", "run_canary_or_exit"]
 
@@ -98,7 +97,7 @@ def run_canary_or_exit(call: Callable[[], CanaryRunOutcome]) -> CanaryRunOutcome
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(ExitCode.CONFIG)
-    except (PlanError, DatabaseUnavailable) as exc:
+    except PlanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
     return outcome

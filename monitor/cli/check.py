@@ -25,7 +25,6 @@ from monitor.engine.check_run import CheckRunOutcome, run_checks
 from monitor.engine.plan import PlanError, build_plan, default_registry
 from monitor.engine.runner import Progress
 from monitor.render.checks import outcome_document, render_junit, render_text, to_json
-from monitor.storage import DatabaseUnavailable
 
 __all__ = ["check", "exit_with"]
 
@@ -86,7 +85,7 @@ def check(
                     registry=registry,
                     progress=progress,
                 )
-    except (PlanError, DatabaseUnavailable) as exc:
+    except PlanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.CONFIG)
     if not no_alerts:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from monitor.cli._common import ExitCode, config_option, load_or_exit
-from monitor.storage import Database, DatabaseUnavailable
+from monitor.cli._common import config_option, load_or_exit
+from monitor.storage import Database
 
 __all__ = ["db"]
 
@@ -23,16 +22,12 @@ def db() -> None:
 def upgrade(config_path: Path) -> None:
     """Migrate the configured database to the newest schema."""
     settings = load_or_exit(config_path)
+    database = Database(settings.database.url)
     try:
-        database = Database(settings.database.url)
-        try:
-            before = database.revisions()
-            database.upgrade()
-            after = database.revisions()
-        finally:
-            database.dispose()
-    except DatabaseUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(ExitCode.CONFIG)
+        before = database.revisions()
+        database.upgrade()
+        after = database.revisions()
+    finally:
+        database.dispose()
     was = ", ".join(before) or "empty"
     click.echo(f"database {database.display_url}: at {', '.join(after)} (was {was})")

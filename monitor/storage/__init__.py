@@ -8,13 +8,32 @@
 Repositories work inside the caller's transaction (`with db.transaction() as session`), so
 a run's results, baselines and drifts are committed together or not at all.
 
-Exceptions:
-    DatabaseUnavailable     the database cannot be opened (driver missing, unreachable)
+Exceptions (faults.py; all exit 4):
+    DatabaseProblem         the database cannot be used; one line, nothing written
+      DatabaseUnavailable   cannot be opened or reached (driver missing, server down)
+      DatabaseReadOnly      refuses writes
+      DatabaseCorrupt       not a database, or damaged pages
+      DatabaseTooNew        schema from a newer senderwatch
 """
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from monitor.storage.baselines import Baseline, BaselineDraft, BaselineKey, BaselineRepository
 from monitor.storage.drifts import DriftRepository, StoredDrift
-from monitor.storage.engine import Database, DatabaseUnavailable, redacted_url
+from monitor.storage.engine import Database
+from monitor.storage.faults import (
+    DatabaseCorrupt,
+    DatabaseProblem,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    redacted_url,
+    sqlite_path,
+)
 from monitor.storage.results import KeyFilter, ResultRepository, RunRecord, StoredResult
 
 __all__ = [
@@ -23,6 +42,10 @@ __all__ = [
     "BaselineKey",
     "BaselineRepository",
     "Database",
+    "DatabaseCorrupt",
+    "DatabaseProblem",
+    "DatabaseReadOnly",
+    "DatabaseTooNew",
     "DatabaseUnavailable",
     "DriftRepository",
     "KeyFilter",
@@ -30,22 +53,42 @@ __all__ = [
     "RunRecord",
     "StoredDrift",
     "StoredResult",
+    "announce_created",
     "open_database",
     "redacted_url",
 ]
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
+def announce_created(path: Path) -> None:
+    """Say on stderr where a new SQLite database was put, so its place is never a guess."""
+    sys.stderr.write(f"senderwatch: created database {path}\n")
+
+
+def open_database(
+    url: str,
+    *,
+    upgrade: bool = True,
+    on_create: Callable[[Path], None] | None = announce_created,
+) -> Database:
     """Open the database at `url` and (by default) apply pending migrations first.
 
+    Args:
+        url: any SQLAlchemy URL.
+        upgrade: migrate to the newest schema (refusing a read-only or newer database).
+        on_create: called with the path when this call created a new SQLite file.
+
     Raises:
-        DatabaseUnavailable: the driver is missing or the database cannot be reached.
+        DatabaseProblem: unreachable, read-only, damaged, or a newer schema; nothing written.
     """
+    path = sqlite_path(url)
+    is_new = path is not None and not path.exists()
     db = Database(url)
     if upgrade:
         try:
             db.upgrade()
-        except DatabaseUnavailable:
+        except BaseException:
             db.dispose()
             raise
+    if is_new and path is not None and path.exists() and on_create is not None:
+        on_create(path)
     return db

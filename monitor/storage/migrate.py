@@ -7,6 +7,10 @@ so there may be several heads at once.
 
 On PostgreSQL the upgrade holds an advisory lock, so replicas that start together apply each
 migration once; on SQLite `BEGIN IMMEDIATE` (see engine.py) does the same.
+
+A database stamped by a newer senderwatch (a revision these scripts do not know) is refused
+before Alembic runs: `SchemaTooNew`, which `Database.upgrade` turns into a one-line
+`DatabaseTooNew`. Alembic itself would fail half way with "Can't locate revision".
 """
 
 from __future__ import annotations
@@ -19,11 +23,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-__all__ = ["alembic_config", "current_revisions", "head_revisions", "upgrade"]
+__all__ = ["SchemaTooNew", "alembic_config", "current_revisions", "head_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it names "senderwatch schema migration" among the server's locks.
 _PG_LOCK_KEY = 0x5E4D_0001
+
+
+class SchemaTooNew(Exception):
+    """The database is at revisions these migrations do not know (a newer senderwatch)."""
+
+    def __init__(self, found: tuple[str, ...], known: tuple[str, ...]) -> None:
+        self.found, self.known = found, known
+        super().__init__(f"database at {', '.join(found)}; this code knows {', '.join(known)}")
 
 
 def alembic_config() -> Config:
@@ -34,11 +46,20 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate the database behind `engine` to `revision` (default: every head)."""
+    """Migrate the database behind `engine` to `revision` (default: every head).
+
+    Raises:
+        SchemaTooNew: the database is at a revision these migrations do not know.
+    """
     config = alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        script = ScriptDirectory.from_config(config)
+        current = MigrationContext.configure(connection).get_current_heads()
+        known = {rev.revision for rev in script.walk_revisions()}
+        if any(rev not in known for rev in current):
+            raise SchemaTooNew(tuple(sorted(current)), tuple(sorted(script.get_heads())))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -55,10 +55,9 @@ def test_approve_requires_a_reason(write_config: WriteConfig, invoke: Invoke) ->
     assert result.exit_code == 2
     assert "Missing option '--reason'" in result.stderr
     blank = invoke("baseline", "approve", "--config", config, "--reason", " ")
-    assert (blank.exit_code, blank.stderr) == (
-        2,
-        "error: a reason is required to approve a baseline\n",
-    )
+    assert blank.exit_code == 2
+    # The line before (if any) says where the new database was created.
+    assert blank.stderr.splitlines()[-1] == "error: a reason is required to approve a baseline"
 
 
 def test_approve_with_nothing_measured_is_exit_1(write_config: WriteConfig, invoke: Invoke) -> None:
@@ -68,7 +67,7 @@ def test_approve_with_nothing_measured_is_exit_1(write_config: WriteConfig, invo
         "baseline", "approve", "--config", config, "--domain", "core-drift.test", "--reason", "x"
     )
     assert result.exit_code == 1
-    assert result.stderr == "nothing to approve: no measured result matches\n"
+    assert result.stderr.splitlines()[-1] == "nothing to approve: no measured result matches"
 
 
 def test_approve_records_the_approver_and_reason(
