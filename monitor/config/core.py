@@ -29,6 +29,9 @@ CheckName = Annotated[str, AfterValidator(_registered_check)]
 
 class DatabaseSettings(Section):
     url: str = "sqlite:///senderwatch.db"
+    # Seconds a run counts as alive after its last heartbeat (renewed every quarter of it);
+    # a run silent for longer is marked interrupted by the next command.
+    run_lease: int = Field(default=60, ge=2, le=3600)
 
     @field_validator("url")
     @classmethod

@@ -2,6 +2,7 @@
 
     Database            engine + transactions + migrations for one URL   (engine.py)
     ResultRepository    runs and results                                 (results.py)
+    RunLeases           leases of running runs; marking dead ones        (runs.py)
     BaselineRepository  approved observations, with history              (baselines.py)
     DriftRepository     drift rows, open drift                           (drifts.py)
 
@@ -34,9 +35,11 @@ from monitor.storage.faults import (
     redacted_url,
     sqlite_path,
 )
-from monitor.storage.results import KeyFilter, ResultRepository, RunRecord, StoredResult
+from monitor.storage.results import KeyFilter, ResultRepository, StoredResult
+from monitor.storage.runs import INTERRUPTED, RunLeases, RunRecord
 
 __all__ = [
+    "INTERRUPTED",
     "Baseline",
     "BaselineDraft",
     "BaselineKey",
@@ -50,6 +53,7 @@ __all__ = [
     "DriftRepository",
     "KeyFilter",
     "ResultRepository",
+    "RunLeases",
     "RunRecord",
     "StoredDrift",
     "StoredResult",
@@ -74,7 +78,8 @@ def open_database(
 
     Args:
         url: any SQLAlchemy URL.
-        upgrade: migrate to the newest schema (refusing a read-only or newer database).
+        upgrade: migrate to the newest schema (refusing a read-only or newer database), then
+            mark runs whose process died as interrupted (monitor.storage.runs).
         on_create: called with the path when this call created a new SQLite file.
 
     Raises:
@@ -86,6 +91,8 @@ def open_database(
     if upgrade:
         try:
             db.upgrade()
+            with db.transaction() as session:
+                RunLeases(session).mark_interrupted()
         except BaseException:
             db.dispose()
             raise

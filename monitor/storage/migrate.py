@@ -8,6 +8,13 @@ so there may be several heads at once.
 On PostgreSQL the upgrade holds an advisory lock, so replicas that start together apply each
 migration once; on SQLite `BEGIN IMMEDIATE` (see engine.py) does the same.
 
+On SQLite, migrations run with foreign keys off, as SQLite's own procedure for altering a
+table prescribes: Alembic's batch mode rebuilds a table (copy, drop, rename), and dropping a
+table other rows reference fails while foreign keys are enforced. `PRAGMA foreign_key_check`
+must come back empty before the commit, and the connection is discarded afterwards, so no
+pooled connection ever runs with foreign keys off. The pragma only works outside a
+transaction, hence on the driver's connection before the upgrade's `BEGIN IMMEDIATE`.
+
 A database stamped by a newer senderwatch (a revision these scripts do not know) is refused
 before Alembic runs: `SchemaTooNew`, which `Database.upgrade` turns into a one-line
 `DatabaseTooNew`. Alembic itself would fail half way with "Can't locate revision".
@@ -21,7 +28,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 __all__ = ["SchemaTooNew", "alembic_config", "current_revisions", "head_revisions", "upgrade"]
 
@@ -52,22 +59,49 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
         SchemaTooNew: the database is at a revision these migrations do not know.
     """
     config = alembic_config()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        script = ScriptDirectory.from_config(config)
-        current = MigrationContext.configure(connection).get_current_heads()
-        known = {rev.revision for rev in script.walk_revisions()}
-        if any(rev not in known for rev in current):
-            raise SchemaTooNew(tuple(sorted(current)), tuple(sorted(script.get_heads())))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
+                    )
+                before = _refuse_unknown_revisions(connection, ScriptDirectory.from_config(config))
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and _heads(connection) != before:  # a full scan: only after a change
+                    _assert_foreign_keys_hold(connection)
+        finally:
+            if sqlite:
+                connection.invalidate()  # never back to the pool with foreign keys off
+
+
+def _heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def _refuse_unknown_revisions(connection: Connection, script: ScriptDirectory) -> tuple[str, ...]:
+    """The database's current revisions, unless one is unknown here (a newer senderwatch)."""
+    current = _heads(connection)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if any(rev not in known for rev in current):
+        raise SchemaTooNew(current, tuple(sorted(script.get_heads())))
+    return current
+
+
+def _assert_foreign_keys_hold(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"a migration broke foreign keys (rolled back): {broken[:5]}")
 
 
 def current_revisions(engine: Engine) -> tuple[str, ...]:
     """The revisions the database is at (empty before the first migration)."""
     with engine.connect() as connection:
-        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+        return _heads(connection)
 
 
 def head_revisions() -> tuple[str, ...]:
