@@ -19,13 +19,12 @@ Exceptions (faults.py; all exit 4):
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from monitor.storage.baselines import Baseline, BaselineDraft, BaselineKey, BaselineRepository
 from monitor.storage.drifts import DriftRepository, StoredDrift
-from monitor.storage.engine import Database
+from monitor.storage.engine import Database, announce_created
 from monitor.storage.faults import (
     DatabaseCorrupt,
     DatabaseProblem,
@@ -33,7 +32,6 @@ from monitor.storage.faults import (
     DatabaseTooNew,
     DatabaseUnavailable,
     redacted_url,
-    sqlite_path,
 )
 from monitor.storage.results import KeyFilter, ResultRepository, StoredResult
 from monitor.storage.runs import INTERRUPTED, RunLeases, RunRecord
@@ -63,11 +61,6 @@ __all__ = [
 ]
 
 
-def announce_created(path: Path) -> None:
-    """Say on stderr where a new SQLite database was put, so its place is never a guess."""
-    sys.stderr.write(f"senderwatch: created database {path}\n")
-
-
 def open_database(
     url: str,
     *,
@@ -80,14 +73,12 @@ def open_database(
         url: any SQLAlchemy URL.
         upgrade: migrate to the newest schema (refusing a read-only or newer database), then
             mark runs whose process died as interrupted (monitor.storage.runs).
-        on_create: called with the path when this call created a new SQLite file.
+        on_create: called with the path when the upgrade created a new SQLite file.
 
     Raises:
         DatabaseProblem: unreachable, read-only, damaged, or a newer schema; nothing written.
     """
-    path = sqlite_path(url)
-    is_new = path is not None and not path.exists()
-    db = Database(url)
+    db = Database(url, on_create=on_create)
     if upgrade:
         try:
             db.upgrade()
@@ -96,6 +87,4 @@ def open_database(
         except BaseException:
             db.dispose()
             raise
-    if is_new and path is not None and path.exists() and on_create is not None:
-        on_create(path)
     return db

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,14 @@ from monitor.storage.faults import (
     sqlite_path,
 )
 
-__all__ = ["Database", "DatabaseUnavailable", "make_engine", "redacted_url"]
+__all__ = ["Database", "DatabaseUnavailable", "announce_created", "make_engine", "redacted_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def announce_created(path: Path) -> None:
+    """Say on stderr where a new SQLite database was put, so its place is never a guess."""
+    sys.stderr.write(f"senderwatch: created database {path}\n")
 
 
 def _json_dumps(value: Any) -> str:
@@ -120,9 +126,15 @@ class Database:
             ...  # committed on success, rolled back on exception
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, on_create: Callable[[Path], None] | None = announce_created
+    ) -> None:
+        """`on_create` is told the path when `upgrade` has created a new SQLite file."""
         self.url = url
         self.where = describe_location(url)
+        path = sqlite_path(url)
+        self._new_file = path if path is not None and not path.exists() else None
+        self._on_create = on_create
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -154,6 +166,10 @@ class Database:
                     "",
                     "upgrade senderwatch, or set [database] url to another database",
                 ) from None
+        if self._new_file is not None and self._new_file.exists():
+            if self._on_create is not None:
+                self._on_create(self._new_file)
+            self._new_file = None
 
     def check_writable(self) -> None:
         """Fail now, before anything is written, if the database refuses writes.
