@@ -65,7 +65,8 @@ def check(
     """Run the DNS checks now and compare them with the baselines.
 
     Exit status: 0 all pass (warnings allowed), 1 a check failed or critical drift,
-    2 configuration or usage error, 3 checks could not measure (DNS errors).
+    2 configuration or usage error, 3 checks could not measure (DNS errors),
+    4 the database cannot be used.
     """
     settings = load_or_exit(config_path)
     try:
