@@ -22,6 +22,7 @@ before Alembic runs: `SchemaTooNew`, which `Database.upgrade` turns into a one-l
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -58,6 +59,10 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     Raises:
         SchemaTooNew: the database is at a revision these migrations do not know.
     """
+    if revision == "heads":
+        with engine.connect() as connection:
+            if _refuse_unknown_revisions(connection) == head_revisions():
+                return  # the common case: one read, and Alembic need not load
     config = alembic_config()
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -69,7 +74,7 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
                     )
-                before = _refuse_unknown_revisions(connection, ScriptDirectory.from_config(config))
+                before = _refuse_unknown_revisions(connection)  # again, under the lock
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 if sqlite and _heads(connection) != before:  # a full scan: only after a change
@@ -83,13 +88,19 @@ def _heads(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-def _refuse_unknown_revisions(connection: Connection, script: ScriptDirectory) -> tuple[str, ...]:
+def _refuse_unknown_revisions(connection: Connection) -> tuple[str, ...]:
     """The database's current revisions, unless one is unknown here (a newer senderwatch)."""
     current = _heads(connection)
-    known = {rev.revision for rev in script.walk_revisions()}
-    if any(rev not in known for rev in current):
-        raise SchemaTooNew(current, tuple(sorted(script.get_heads())))
+    if any(rev not in _known_revisions() for rev in current):
+        raise SchemaTooNew(current, head_revisions())
     return current
+
+
+@functools.cache
+def _known_revisions() -> frozenset[str]:
+    """Every revision the shipped scripts define (read once: they do not change at run time)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def _assert_foreign_keys_hold(connection: Connection) -> None:
@@ -104,6 +115,7 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
         return _heads(connection)
 
 
+@functools.cache
 def head_revisions() -> tuple[str, ...]:
     """The revisions the shipped migrations lead to."""
     return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
