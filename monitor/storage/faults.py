@@ -36,6 +36,7 @@ __all__ = [
     "DatabaseUnavailable",
     "classify",
     "describe_location",
+    "problem",
     "redacted_url",
     "sqlite_path",
 ]
