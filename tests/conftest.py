@@ -7,7 +7,9 @@ gives them a server of their own.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,19 @@ from checks.dns.resolver import Resolver
 from tests.support.dns_server import KnotServer, bump_serial
 
 ZONES = Path(__file__).parent / "zones"
+_STATE_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A state folder of the session's own (set before collection, inherited by every child
+    process): a database left at its default place lands there, never in ~/.local/state."""
+    state = tempfile.mkdtemp(prefix="senderwatch-state-")
+    config.stash[_STATE_HOME] = state
+    os.environ["XDG_STATE_HOME"] = state
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash.get(_STATE_HOME, ""), ignore_errors=True)
 
 
 class EditableDns:

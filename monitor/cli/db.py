@@ -1,20 +1,23 @@
-"""`senderwatch db upgrade`: apply pending schema migrations (every command also does it)."""
+"""`senderwatch db upgrade|runs`: apply pending schema migrations (every command also does it);
+list recent runs with their status (`interrupted` for a run whose process died)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from monitor.cli._common import config_option, load_or_exit
-from monitor.storage import Database
+from monitor.render.runs import render_runs_text, runs_document
+from monitor.storage import Database, RunLeases, open_database
 
 __all__ = ["db"]
 
 
 @click.group("db")
 def db() -> None:
-    """Manage the database schema."""
+    """Manage the database schema; list recent runs."""
 
 
 @db.command("upgrade")
@@ -31,3 +34,26 @@ def upgrade(config_path: Path) -> None:
         database.dispose()
     was = ", ".join(before) or "empty"
     click.echo(f"database {database.display_url}: at {', '.join(after)} (was {was})")
+
+
+@db.command("runs")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="At most N."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@config_option
+def runs(*, limit: int, fmt: str, config_path: Path) -> None:
+    """Recent runs, newest first: running, pass/warn/fail/error, or interrupted (its process
+    died; marked by whichever command opened the database next, this one included)."""
+    database = open_database(load_or_exit(config_path).database.url)
+    try:
+        with database.transaction() as session:
+            recent = RunLeases(session).recent(limit)
+    finally:
+        database.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(runs_document(recent), indent=2))
+    else:
+        click.echo(render_runs_text(recent))

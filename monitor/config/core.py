@@ -28,7 +28,12 @@ CheckName = Annotated[str, AfterValidator(_registered_check)]
 
 
 class DatabaseSettings(Section):
+    # Loading resolves it (monitor.config.database_location): relative SQLite paths against
+    # the config file's folder; unset, a file per config under $XDG_STATE_HOME/senderwatch.
     url: str = "sqlite:///senderwatch.db"
+    # Seconds a run counts as alive after its last heartbeat (renewed every quarter of it);
+    # a run silent for longer is marked interrupted by the next command.
+    run_lease: int = Field(default=60, ge=2, le=3600)
 
     @field_validator("url")
     @classmethod

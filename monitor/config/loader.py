@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from monitor.config.database_location import resolve_database_url
 from monitor.config.settings import Settings
 
 __all__ = ["ConfigError", "load_settings", "parse_settings"]
@@ -46,16 +47,28 @@ def load_settings(path: str | Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: not valid TOML: {exc}"]) from None
-    return parse_settings(data, label)
+    return parse_settings(data, label, config_path=path)
 
 
-def parse_settings(data: Mapping[str, Any], label: str = "config") -> Settings:
-    """Validate already-parsed TOML data (tests and embedding callers)."""
+def parse_settings(
+    data: Mapping[str, Any], label: str = "config", *, config_path: Path | None = None
+) -> Settings:
+    """Validate already-parsed TOML data (tests and embedding callers).
+
+    `config_path` is the file the data came from: the database location is resolved against
+    it (monitor.config.database_location).
+    """
     try:
-        return Settings.model_validate(_arrays_as_tuples(dict(data)))
+        settings = Settings.model_validate(_arrays_as_tuples(dict(data)))
     except ValidationError as exc:
         problems = [f"{label}: {_path(err['loc'])}: {_message(err)}" for err in exc.errors()]
         raise ConfigError(problems) from None
+    database = data.get("database")
+    given = database.get("url") if isinstance(database, Mapping) else None
+    url = resolve_database_url(given, config_path)
+    return settings.model_copy(
+        update={"database": settings.database.model_copy(update={"url": url})}
+    )
 
 
 def _arrays_as_tuples(value: Any) -> Any:

@@ -34,6 +34,7 @@ from monitor.config.environments import EnvironmentSettings
 from monitor.engine.check_run import CheckRunOutcome, record_results, start_run
 from monitor.engine.guard import guarded
 from monitor.engine.plan import PlanError, build_plan, default_registry
+from monitor.engine.run_lease import RunHeartbeat
 from monitor.engine.runner import make_resolver, run_specs
 from monitor.storage import Database, StoredResult, open_database
 from monitor.storage.canary_models import CanaryRepository
@@ -139,25 +140,29 @@ def run_canary(
 
     Raises:
         PlanError, ConfigError: before anything is sent or stored.
-        DatabaseUnavailable: the database cannot be opened.
+        DatabaseProblem: the database cannot be used.
     """
     config = canary_config(settings, env_name, release=release, timeout=timeout, environ=environ)
     registry = default_registry()
     specs = build_plan(settings, env=env_name, registry=registry) if with_dns else []
     db = database or open_database(settings.database.url)
+    lease_s = settings.database.run_lease
     try:
-        run = start_run(db, trigger=trigger, release=release, started_at=clock())
-        results = (
-            run_specs(specs, dns=settings.dns, registry=registry, clock=clock) if specs else []
-        )
-        ctx = CheckContext(resolver=make_resolver(settings.dns), clock=clock, environment=env_name)
-        with CanaryRoundTrip(env_name, config, ctx, sender=sender, inbox=inbox) as trip:
-            canary = guarded("canary.canary", env_name, env_name, ctx.clock, trip.run)
-            outcome = record_results(db, run, [*results, canary], finished_at=clock())
-            record = trip.record
-            if record is not None:
-                _store_record(db, record, run.id, _stored_id(outcome.results, canary))
-            acknowledged, ack_error = _acknowledge(db, trip, record, clock)
+        run = start_run(db, trigger=trigger, release=release, started_at=clock(), lease_s=lease_s)
+        # The lease stays fresh while the canary waits in the inbox (monitor.storage.runs).
+        with RunHeartbeat(db, run.id, lease_s=lease_s):
+            results = (
+                run_specs(specs, dns=settings.dns, registry=registry, clock=clock) if specs else []
+            )
+            resolver = make_resolver(settings.dns)
+            ctx = CheckContext(resolver=resolver, clock=clock, environment=env_name)
+            with CanaryRoundTrip(env_name, config, ctx, sender=sender, inbox=inbox) as trip:
+                canary = guarded("canary.canary", env_name, env_name, ctx.clock, trip.run)
+                outcome = record_results(db, run, [*results, canary], finished_at=clock())
+                record = trip.record
+                if record is not None:
+                    _store_record(db, record, run.id, _stored_id(outcome.results, canary))
+                acknowledged, ack_error = _acknowledge(db, trip, record, clock)
         return CanaryRunOutcome(outcome, record, acknowledged, ack_error)
     finally:
         if database is None:

@@ -5,11 +5,14 @@ and the canary reuse the pieces:
 
     run_checks(settings, ...)            plan + run + record, the whole thing
       start_run(db, ...)                 the run row, written before any check runs
+      RunHeartbeat                       monitor.engine.run_lease: the run's lease kept fresh
       stream_specs(...)                  monitor.engine.runner: results handed over as they finish
       _StreamRecorder                    stores them in batches: results + baselines + drift
     record_results(db, run, results)     the same for results gathered elsewhere (a canary)
 
-The run row is committed first, so a run that dies half way stays visible as unfinished.
+The run row is committed first, so a run that dies half way stays visible as unfinished, and
+its lease (renewed by a heartbeat and by each batch) running out lets the next command mark it
+`interrupted` (monitor.storage.runs).
 Results are stored in batches while the run goes on (memory stays flat for thousands of
 domains); each batch commits its results with their drift, so a reader never sees a result
 without its drift, and the run's status is written when the last batch is in.
@@ -28,6 +31,7 @@ from checks.result import CheckResult, Severity, Status
 from monitor.config import Settings
 from monitor.engine.baselines import record_evaluations
 from monitor.engine.plan import CheckSpec, build_plan, default_registry
+from monitor.engine.run_lease import RunHeartbeat
 from monitor.engine.runner import Progress, stream_specs
 from monitor.errors import ExitCode
 from monitor.policy.drift import Direction, Drift
@@ -40,6 +44,7 @@ from monitor.storage import (
     StoredResult,
     open_database,
 )
+from monitor.storage.runs import DEFAULT_LEASE_S, RunLeases
 
 __all__ = [
     "CheckRunOutcome",
@@ -141,7 +146,7 @@ def run_checks(
 
     Raises:
         PlanError: unknown domain or environment, or nothing to check.
-        DatabaseUnavailable: the database cannot be opened.
+        DatabaseProblem: the database cannot be used (nothing written if found at open).
     """
     if registry is None:
         registry = default_registry()
@@ -151,24 +156,28 @@ def run_checks(
         else build_plan(settings, domains=domains, env=env, registry=registry)
     )
     db = database or open_database(settings.database.url)
+    lease_s = settings.database.run_lease
     try:
-        run = start_run(db, trigger=trigger, release=release, started_at=clock())
-        recorder = _StreamRecorder(db, run, clock=clock, keep_evidence=keep_evidence)
+        run = start_run(db, trigger=trigger, release=release, started_at=clock(), lease_s=lease_s)
+        recorder = _StreamRecorder(
+            db, run, clock=clock, keep_evidence=keep_evidence, lease_s=lease_s
+        )
 
         def on_result(index: int, result: CheckResult) -> None:
             recorder.add(index, result)
             if progress is not None:
                 progress(result)
 
-        stream_specs(
-            plan,
-            dns=settings.dns,
-            registry=registry,
-            on_result=on_result,
-            clock=clock,
-            resolver=resolver,
-        )
-        return recorder.finish(finished_at=clock())
+        with RunHeartbeat(db, run.id, lease_s=lease_s):
+            stream_specs(
+                plan,
+                dns=settings.dns,
+                registry=registry,
+                on_result=on_result,
+                clock=clock,
+                resolver=resolver,
+            )
+            return recorder.finish(finished_at=clock())
     finally:
         if database is None:
             db.dispose()
@@ -185,8 +194,17 @@ class _StreamRecorder:
 
     BATCH = 250
 
-    def __init__(self, db: Database, run: RunRecord, *, clock: Clock, keep_evidence: bool) -> None:
+    def __init__(
+        self,
+        db: Database,
+        run: RunRecord,
+        *,
+        clock: Clock,
+        keep_evidence: bool,
+        lease_s: float,
+    ) -> None:
         self.db, self.run, self.clock, self.keep_evidence = db, run, clock, keep_evidence
+        self.lease_s = lease_s
         self.pending: list[tuple[int, CheckResult]] = []
         self.stored: dict[int, StoredResult] = {}
         self.drifts: list[StoredDrift] = []
@@ -204,6 +222,7 @@ class _StreamRecorder:
         with self.db.transaction() as session:
             stored = ResultRepository(session).add_all(self.run.id, [r for _, r in self.pending])
             baselines, drifts = record_evaluations(session, stored, now=self.clock())
+            RunLeases(session).renew(self.run.id, self.lease_s)  # a batch is a sign of life
         self.baselines += baselines
         self.drifts += drifts
         for index, item in zip(indexes, stored, strict=True):
@@ -235,12 +254,18 @@ def _slim(stored: StoredResult) -> StoredResult:
 
 
 def start_run(
-    db: Database, *, trigger: str, started_at: dt.datetime, release: str | None = None
+    db: Database,
+    *,
+    trigger: str,
+    started_at: dt.datetime,
+    release: str | None = None,
+    lease_s: float = DEFAULT_LEASE_S,
 ) -> RunRecord:
-    """Write the run row before any check runs (committed at once)."""
+    """Write the run row, holding a lease of `lease_s`, before any check runs (committed at
+    once); keep the lease with `RunHeartbeat` while the run goes on."""
     with db.transaction() as session:
         return ResultRepository(session).start_run(
-            trigger=trigger, started_at=started_at, release=release
+            trigger=trigger, started_at=started_at, release=release, lease_s=lease_s
         )
 
 

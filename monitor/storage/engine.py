@@ -19,31 +19,39 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "DatabaseUnavailable", "make_engine", "redacted_url"]
+from monitor.storage.faults import (
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    classify,
+    describe_location,
+    problem,
+    redacted_url,
+    sqlite_path,
+)
+
+__all__ = ["Database", "DatabaseUnavailable", "announce_created", "make_engine", "redacted_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+def announce_created(path: Path) -> None:
+    """Say on stderr where a new SQLite database was put, so its place is never a guess."""
+    sys.stderr.write(f"senderwatch: created database {path}\n")
+
+
 def _json_dumps(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be opened (driver missing, server unreachable, bad path)."""
-
-
-def redacted_url(url: str) -> str:
-    """The URL with its password masked, safe for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -53,8 +61,9 @@ def make_engine(url: str) -> Engine:
         DatabaseUnavailable: the URL's driver is not installed (e.g. psycopg for PostgreSQL).
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None and parsed.query.get("mode") != "ro":
+        _make_folder(path)
     try:
         # default=str: a check that put bytes or a datetime in its evidence must not lose the
         # whole run at commit time; serialising once here spares a JSON round trip per value.
@@ -62,16 +71,29 @@ def make_engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         hint = " (install senderwatch[postgres])" if "psycopg" in str(exc) else ""
         raise DatabaseUnavailable(
-            f"{redacted_url(url)}: database driver missing: {exc.name}{hint}"
+            f"database {redacted_url(url)} cannot be opened: driver missing: {exc.name}{hint}"
         ) from None
     except NoSuchModuleError:
         raise DatabaseUnavailable(
-            f"{redacted_url(url)}: SQLAlchemy has no dialect or driver {parsed.drivername!r}"
+            f"database {redacted_url(url)} cannot be opened: no dialect or driver "
+            f"{parsed.drivername!r}; fix the scheme of [database] url"
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _make_folder(path: Path) -> None:
+    """Create the SQLite file's folder on first use (a fresh install must just work)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"database {path} cannot be created: its folder cannot be made "
+            f"({exc.strerror or exc}); "
+            "create it, or set [database] url to a writable location"
+        ) from None
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -93,6 +115,10 @@ def _sqlite_on_begin(connection: Any) -> None:
 class Database:
     """One database: its engine, its sessions, its migrations.
 
+    Every fault the database itself causes (see `monitor.storage.faults`) leaves this class
+    as a `DatabaseProblem` naming the file or server; errors that are bugs (a constraint, bad
+    SQL) leave as they are.
+
     Usage:
         db = Database(settings.database.url)
         db.upgrade()
@@ -100,8 +126,15 @@ class Database:
             ...  # committed on success, rolled back on exception
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, on_create: Callable[[Path], None] | None = announce_created
+    ) -> None:
+        """`on_create` is told the path when `upgrade` has created a new SQLite file."""
         self.url = url
+        self.where = describe_location(url)
+        path = sqlite_path(url)
+        self._new_file = path if path is not None and not path.exists() else None
+        self._on_create = on_create
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -112,37 +145,93 @@ class Database:
     def upgrade(self, revision: str = "heads") -> None:
         """Apply every pending migration (all branches: other parts add their own heads).
 
-        Raises:
-            DatabaseUnavailable: the database cannot be reached or written.
-        """
-        from monitor.storage.migrate import upgrade
+        Checks first, writing nothing, that the database takes writes and that its schema is
+        not newer than this code's, so a read-only or newer database is left as it was.
 
-        with self._unavailable_on_error():
-            upgrade(self.engine, revision)
+        Raises:
+            DatabaseProblem: unreachable, read-only, damaged, or a newer schema.
+        """
+        from monitor.storage.migrate import SchemaTooNew, upgrade
+
+        with self.faults():
+            self.check_writable()
+            try:
+                upgrade(self.engine, revision)
+            except SchemaTooNew as exc:
+                raise problem(
+                    DatabaseTooNew,
+                    self.where,
+                    f"has schema {', '.join(exc.found)}, newer than this senderwatch "
+                    f"(which knows up to {', '.join(exc.known)})",
+                    "",
+                    "upgrade senderwatch, or set [database] url to another database",
+                ) from None
+        if self._new_file is not None and self._new_file.exists():
+            if self._on_create is not None:
+                self._on_create(self._new_file)
+            self._new_file = None
+
+    def check_writable(self) -> None:
+        """Fail now, before anything is written, if the database refuses writes.
+
+        SQLite opens a read-only file (file mode, read-only mount, `?mode=ro`) without a word
+        and even grants `BEGIN IMMEDIATE`; only a page write tells. Rewriting the header's
+        `user_version` with its own value is such a write, and the rollback leaves the file
+        untouched. PostgreSQL says so itself (a standby, `default_transaction_read_only`).
+
+        Raises:
+            DatabaseReadOnly: writes would fail.
+        """
+        with self.faults(), self.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                transaction = connection.begin()
+                try:
+                    version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                    connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+                finally:
+                    transaction.rollback()
+            elif connection.dialect.name == "postgresql":
+                read_only = connection.exec_driver_sql("SHOW transaction_read_only").scalar()
+                if read_only == "on":
+                    raise problem(
+                        DatabaseReadOnly,
+                        self.where,
+                        "is read-only",
+                        "transaction_read_only is on",
+                        "point [database] url at the primary server, or allow writes",
+                    )
 
     def revisions(self) -> tuple[str, ...]:
         """The migration revisions the database is at (empty for a new database).
 
         Raises:
-            DatabaseUnavailable: the database cannot be reached.
+            DatabaseProblem: the database cannot be reached or read.
         """
         from monitor.storage.migrate import current_revisions
 
-        with self._unavailable_on_error():
+        with self.faults():
             return current_revisions(self.engine)
 
     @contextlib.contextmanager
-    def _unavailable_on_error(self) -> Iterator[None]:
+    def faults(self) -> Iterator[None]:
+        """Turn a driver error the database caused into its `DatabaseProblem`."""
         try:
             yield
-        except OperationalError as exc:
-            detail = str(exc.orig or exc).strip().splitlines() or [type(exc).__name__]
-            raise DatabaseUnavailable(f"{self.display_url}: {detail[0]}") from exc
+        except DBAPIError as exc:
+            translated = classify(exc, self.where)
+            if translated is None:
+                raise
+            raise translated from exc
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed together, or not at all."""
-        with self._sessions.begin() as session:
+        """A session whose work is committed together, or not at all.
+
+        Raises:
+            DatabaseProblem: the database failed under the transaction (went read-only,
+                damaged pages found, server gone); the transaction is rolled back.
+        """
+        with self.faults(), self._sessions.begin() as session:
             yield session
 
     def dispose(self) -> None:

@@ -7,23 +7,43 @@ so there may be several heads at once.
 
 On PostgreSQL the upgrade holds an advisory lock, so replicas that start together apply each
 migration once; on SQLite `BEGIN IMMEDIATE` (see engine.py) does the same.
+
+On SQLite, migrations run with foreign keys off, as SQLite's own procedure for altering a
+table prescribes: Alembic's batch mode rebuilds a table (copy, drop, rename), and dropping a
+table other rows reference fails while foreign keys are enforced. `PRAGMA foreign_key_check`
+must come back empty before the commit, and the connection is discarded afterwards, so no
+pooled connection ever runs with foreign keys off. The pragma only works outside a
+transaction, hence on the driver's connection before the upgrade's `BEGIN IMMEDIATE`.
+
+A database stamped by a newer senderwatch (a revision these scripts do not know) is refused
+before Alembic runs: `SchemaTooNew`, which `Database.upgrade` turns into a one-line
+`DatabaseTooNew`. Alembic itself would fail half way with "Can't locate revision".
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-__all__ = ["alembic_config", "current_revisions", "head_revisions", "upgrade"]
+__all__ = ["SchemaTooNew", "alembic_config", "current_revisions", "head_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it names "senderwatch schema migration" among the server's locks.
 _PG_LOCK_KEY = 0x5E4D_0001
+
+
+class SchemaTooNew(Exception):
+    """The database is at revisions these migrations do not know (a newer senderwatch)."""
+
+    def __init__(self, found: tuple[str, ...], known: tuple[str, ...]) -> None:
+        self.found, self.known = found, known
+        super().__init__(f"database at {', '.join(found)}; this code knows {', '.join(known)}")
 
 
 def alembic_config() -> Config:
@@ -34,21 +54,68 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate the database behind `engine` to `revision` (default: every head)."""
+    """Migrate the database behind `engine` to `revision` (default: every head).
+
+    Raises:
+        SchemaTooNew: the database is at a revision these migrations do not know.
+    """
+    if revision == "heads":
+        with engine.connect() as connection:
+            if _refuse_unknown_revisions(connection) == head_revisions():
+                return  # the common case: one read, and Alembic need not load
     config = alembic_config()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
+                    )
+                before = _refuse_unknown_revisions(connection)  # again, under the lock
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and _heads(connection) != before:  # a full scan: only after a change
+                    _assert_foreign_keys_hold(connection)
+        finally:
+            if sqlite:
+                connection.invalidate()  # never back to the pool with foreign keys off
+
+
+def _heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def _refuse_unknown_revisions(connection: Connection) -> tuple[str, ...]:
+    """The database's current revisions, unless one is unknown here (a newer senderwatch)."""
+    current = _heads(connection)
+    if any(rev not in _known_revisions() for rev in current):
+        raise SchemaTooNew(current, head_revisions())
+    return current
+
+
+@functools.cache
+def _known_revisions() -> frozenset[str]:
+    """Every revision the shipped scripts define (read once: they do not change at run time)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def _assert_foreign_keys_hold(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"a migration broke foreign keys (rolled back): {broken[:5]}")
 
 
 def current_revisions(engine: Engine) -> tuple[str, ...]:
     """The revisions the database is at (empty before the first migration)."""
     with engine.connect() as connection:
-        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+        return _heads(connection)
 
 
+@functools.cache
 def head_revisions() -> tuple[str, ...]:
     """The revisions the shipped migrations lead to."""
     return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))

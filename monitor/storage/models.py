@@ -69,7 +69,12 @@ class Base(DeclarativeBase):
 
 
 class RunRow(Base):
-    """One invocation: `senderwatch check`, a canary, a scheduled job."""
+    """One invocation: `senderwatch check`, a canary, a scheduled job.
+
+    While it runs, its process renews `lease_until` (and `heartbeat_at`); a row whose lease
+    ran out with no `finished_at` belonged to a process that died, and is marked
+    `interrupted` by the next command that opens the database (monitor.storage.runs).
+    """
 
     __tablename__ = "runs"
 
@@ -77,8 +82,10 @@ class RunRow(Base):
     trigger: Mapped[str] = mapped_column(String(32))  # cli | daemon | canary | ...
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
-    status: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(16))  # pass|warn|fail|error|interrupted
     release: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[dt.datetime | None]
+    lease_until: Mapped[dt.datetime | None] = mapped_column(index=True)
 
     results: Mapped[list[ResultRow]] = relationship(back_populates="run")
 

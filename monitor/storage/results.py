@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from checks.result import CheckResult, Finding, Status
 from monitor.storage.models import ResultRow, RunRow
+from monitor.storage.runs import DEFAULT_LEASE_S, RunRecord, database_now, run_record
 
 __all__ = ["KeyFilter", "ResultRepository", "RunRecord", "StoredResult", "latest_measured_ids"]
 
@@ -28,16 +29,6 @@ class StoredResult:
     id: int
     run_id: int | None
     result: CheckResult
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RunRecord:
-    id: int
-    trigger: str
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    status: str | None
-    release: str | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,23 +67,38 @@ class ResultRepository:
         self.session = session
 
     def start_run(
-        self, *, trigger: str, started_at: dt.datetime, release: str | None = None
+        self,
+        *,
+        trigger: str,
+        started_at: dt.datetime,
+        release: str | None = None,
+        lease_s: float = DEFAULT_LEASE_S,
     ) -> RunRecord:
-        row = RunRow(trigger=trigger, started_at=started_at, release=release)
+        """A new unfinished run holding a lease of `lease_s` (see monitor.storage.runs)."""
+        now = database_now(self.session)
+        row = RunRow(
+            trigger=trigger,
+            started_at=started_at,
+            release=release,
+            heartbeat_at=now,
+            lease_until=now + dt.timedelta(seconds=lease_s),
+        )
         self.session.add(row)
         self.session.flush()
-        return _run_record(row)
+        return run_record(row)
 
     def finish_run(self, run_id: int, *, finished_at: dt.datetime, status: str) -> RunRecord:
+        """Record the run's verdict; this wins over an earlier `interrupted` mark."""
         row = self.session.get_one(RunRow, run_id)
         row.finished_at = finished_at
         row.status = status
+        row.lease_until = None
         self.session.flush()
-        return _run_record(row)
+        return run_record(row)
 
     def get_run(self, run_id: int) -> RunRecord | None:
         row = self.session.get(RunRow, run_id)
-        return None if row is None else _run_record(row)
+        return None if row is None else run_record(row)
 
     def add(self, run_id: int | None, result: CheckResult) -> StoredResult:
         return self.add_all(run_id, [result])[0]
@@ -177,17 +183,6 @@ def _row_values(run_id: int | None, result: CheckResult) -> dict[str, Any]:
         "evidence": dict(result.evidence),
         "versions": dict(result.versions),
     }
-
-
-def _run_record(row: RunRow) -> RunRecord:
-    return RunRecord(
-        id=row.id,
-        trigger=row.trigger,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        status=row.status,
-        release=row.release,
-    )
 
 
 def _stored(row: ResultRow) -> StoredResult:

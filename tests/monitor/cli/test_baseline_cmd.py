@@ -55,10 +55,9 @@ def test_approve_requires_a_reason(write_config: WriteConfig, invoke: Invoke) ->
     assert result.exit_code == 2
     assert "Missing option '--reason'" in result.stderr
     blank = invoke("baseline", "approve", "--config", config, "--reason", " ")
-    assert (blank.exit_code, blank.stderr) == (
-        2,
-        "error: a reason is required to approve a baseline\n",
-    )
+    assert blank.exit_code == 2
+    # The line before (if any) says where the new database was created.
+    assert blank.stderr.splitlines()[-1] == "error: a reason is required to approve a baseline"
 
 
 def test_approve_with_nothing_measured_is_a_usage_error(
@@ -70,8 +69,8 @@ def test_approve_with_nothing_measured_is_a_usage_error(
         "baseline", "approve", "--config", config, "--domain", "core-drift.test", "--reason", "x"
     )
     assert result.exit_code == 2
-    assert result.stderr == (
-        "error: nothing to approve: no measured result matches domain core-drift.test\n"
+    assert result.stderr.splitlines()[-1] == (
+        "error: nothing to approve: no measured result matches domain core-drift.test"
     )
 
 
@@ -80,7 +79,9 @@ def test_show_names_an_unknown_domain(write_config: WriteConfig, invoke: Invoke)
     config = write_config(nameserver="127.0.0.1:9")
     result = invoke("baseline", "show", "--config", config, "--domain", "nosuch.test")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: unknown domain 'nosuch.test': not in the config")
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: unknown domain 'nosuch.test': not in the config"
+    )
 
 
 def test_approve_records_the_approver_and_reason(

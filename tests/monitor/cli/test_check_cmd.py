@@ -240,7 +240,8 @@ def test_installed_console_script_runs_a_check(
     doc = json.loads(proc.stdout)
     assert doc["status"] == "pass"
     assert len(doc["results"]) == 4
-    assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    # No progress bar when stderr is not a terminal; only where the new database went.
+    assert proc.stderr == f"senderwatch: created database {tmp_path / 'senderwatch.db'}\n"
 
 
 def test_dns_that_never_answers_is_said_once_not_as_critical_lines(

@@ -23,7 +23,7 @@ def test_db_upgrade_migrates_an_empty_database_then_is_a_no_op(
     assert again.stdout == f"database {redacted_url(database_url)}: at {heads} (was {heads})\n"
 
 
-def test_db_upgrade_on_an_unreachable_server_is_exit_2_without_password(
+def test_db_upgrade_on_an_unreachable_server_is_exit_4_without_password(
     invoke: Invoke, tmp_path: Path
 ) -> None:
     """A wrong URL or a server that is down is reported in one line, password masked."""
@@ -32,6 +32,8 @@ def test_db_upgrade_on_an_unreachable_server_is_exit_2_without_password(
         '[database]\nurl = "postgresql+psycopg://watcher:s3cret@127.0.0.1:1/senderwatch"\n'
     )
     result = invoke("db", "upgrade", "--config", config)
-    assert result.exit_code == 2
-    assert result.stderr.startswith("error: postgresql+psycopg://watcher:***@127.0.0.1:1/")
+    assert result.exit_code == 4
+    assert result.stderr.startswith(
+        "error: database postgresql+psycopg://watcher:***@127.0.0.1:1/senderwatch cannot be "
+    )
     assert "s3cret" not in result.output
