@@ -92,6 +92,7 @@ class ImapInbox:
     """An `InboxReader` over IMAP. Use as a context manager."""
 
     kind = "imap"
+    Config = ImapInboxConfig
 
     def __init__(
         self,

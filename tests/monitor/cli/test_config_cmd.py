@@ -15,7 +15,7 @@ EXAMPLE = REPO / "config.example.toml"
 
 # fixture file → the problem lines expected after "<path>: " (all of them, in order)
 CASES: dict[str, list[str]] = {
-    "unknown_key.toml": ["dns.timeuot: unknown key"],
+    "unknown_key.toml": ["dns.timeuot: unknown key; did you mean `timeout`?"],
     "wrong_type.toml": ['dns.retries: must be an integer; got "two"'],
     "bad_enum.toml": [
         'domains[0].expect.dmarc_policy: must be one of none, quarantine, reject; got "rejct"'
@@ -26,10 +26,10 @@ CASES: dict[str, list[str]] = {
     "missing_required_key.toml": ["domains[0].name: required key is missing"],
     "bad_domain.toml": ['domains[0].name: not a valid domain name; got "exa mple..test"'],
     "bad_nameserver.toml": [
-        'dns.nameservers: must be an IP address with optional ":port"; got "dns.example.test"'
+        'dns.nameservers[0]: must be an IP address with optional ":port"; got "dns.example.test"'
     ],
     "nameserver_port_out_of_range.toml": [
-        'dns.nameservers: port out of range; got "192.0.2.53:70000"'
+        'dns.nameservers[0]: port out of range; got "192.0.2.53:70000"'
     ],
     "out_of_range.toml": [
         "dns.timeout: must be greater than 0; got 0",
@@ -48,7 +48,7 @@ CASES: dict[str, list[str]] = {
         'domains[0].expect.spf_ip_ranges[0]: not an IP address or CIDR range; got "192.0.2.0/33"'
     ],
     "bad_dkim_selector.toml": [
-        'domains[0].dkim_selectors: not a valid DKIM selector; got "bad selector"'
+        'domains[0].dkim_selectors[1]: not a valid DKIM selector; got "bad selector"'
     ],
     "two_sending_paths.toml": [
         "environments.production: set either smtp or http as the sending path, not both"
