@@ -143,7 +143,7 @@ def validate_http_url(value: str) -> str:
     from urllib.parse import urlsplit
 
     if value != value.strip() or any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ValueError("must be an http(s) URL; it contains spaces or control characters")
+        raise ValueError("must be an http(s) URL (it contains spaces or control characters)")
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a non-numeric or out-of-range port

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from checks.registry import DOMAIN_CHECKS
 from monitor.config._base import (
@@ -80,22 +80,24 @@ def _selector(value: str) -> str:
 DkimSelector = Annotated[str, AfterValidator(_selector)]
 
 
-def selector_name_problems(selectors: Iterable[str], domain: str) -> Iterator[tuple[int, str]]:
+def selector_name_problems(
+    selectors: Iterable[str], domain: str | None
+) -> Iterator[tuple[int, str]]:
     """(index, problem) for each selector whose `<selector>._domainkey.<domain>` is longer
-    than the 253 characters a DNS name can have."""
+    than the 253 characters a DNS name can have (nothing when the domain is itself invalid)."""
     from checks.dns.names import to_alabel
 
+    if not domain:
+        return
     suffix = f"._domainkey.{to_alabel(domain)}"
     for index, selector in enumerate(selectors):
         length = len(selector) + len(suffix)
         if length > 253:
-            yield (
-                index,
-                (
-                    f"{selector}{suffix} is {length} characters; a DNS name has at most 253 "
-                    f'(got selector "{shorten(selector)}")'
-                ),
+            problem = (
+                f"<selector>{suffix} would be {length} characters, a DNS name has at most "
+                f'253; got "{shorten(selector)}"'
             )
+            yield index, problem
 
 
 class DatabaseSettings(Section):
@@ -136,10 +138,11 @@ class DomainSettings(Section):
     checks: tuple[CheckName, ...] = DOMAIN_CHECKS
     expect: DomainExpect = DomainExpect()
 
-    @model_validator(mode="after")
-    def _selector_names_fit(self) -> DomainSettings:
-        problems = Problems("domain")
-        for index, message in selector_name_problems(self.dkim_selectors, self.name):
-            problems.add(message, "dkim_selectors", index)
+    @field_validator("dkim_selectors")
+    @classmethod
+    def _selector_names_fit(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        problems = Problems("dkim_selectors")
+        for index, message in selector_name_problems(value, info.data.get("name")):
+            problems.add(message, index)
         problems.raise_any()
-        return self
+        return value

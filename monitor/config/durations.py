@@ -33,7 +33,7 @@ def parse_duration(text: str) -> dt.timedelta:
     try:
         return dt.timedelta(seconds=total)
     except OverflowError:
-        raise ValueError(f'is too long a duration; got "{text[:40]}"') from None
+        raise ValueError(f'is too long for a duration; got "{text[:40]}"') from None
 
 
 def _duration(value: object) -> object:

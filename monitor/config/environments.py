@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, get_args
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from monitor.config._base import (
     Problems,
@@ -39,6 +39,15 @@ DomainName = Annotated[str, AfterValidator(validate_domain_name)]
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
+def _address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ValueError(f'must be an email address; got "{shorten(value)}"')
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
+
+
 def _same_or_sub(domain: str, parent: str) -> bool:
     """True when `domain` is `parent` or below it (compared in A-labels)."""
     from checks.dns.names import to_alabel
@@ -57,8 +66,8 @@ class EnvironmentSettings(Section):
     unknown_table_hint: ClassVar[str] = f"sending paths are: {', '.join(SENDING_PATHS)}"
 
     domain: DomainName
-    from_address: str | None = Field(default=None, alias="from")
-    to: str | None = None
+    from_address: Address | None = Field(default=None, alias="from")
+    to: Address | None = None
     dkim_selectors: tuple[DkimSelector, ...] = ()
     timeout: float = Field(default=300.0, gt=0, le=86400)
     latency_warn: float = Field(default=120.0, gt=0)
@@ -78,6 +87,28 @@ class EnvironmentSettings(Section):
         """(sender kind, its settings), or None when the environment sends nothing."""
         return next(iter(self.sending_paths.items()), None)
 
+    # Rules between two plain keys are field validators (they see the keys defined before
+    # them in `info.data`), so they run even when a nested table below has problems.
+    @field_validator("from_address")
+    @classmethod
+    def _from_at_domain(cls, value: str | None, info: ValidationInfo) -> str | None:
+        domain = info.data.get("domain")
+        if value and domain and not _same_or_sub(_domain_of(value), domain):
+            raise ValueError(
+                f'from "{value}" is not at domain "{domain}" or a subdomain: '
+                "the canary would not prove this domain's authentication"
+            )
+        return value
+
+    @field_validator("dkim_selectors")
+    @classmethod
+    def _selector_names_fit(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        problems = Problems("dkim_selectors")
+        for index, message in selector_name_problems(value, info.data.get("domain")):
+            problems.add(message, index)
+        problems.raise_any()
+        return value
+
     @model_validator(mode="after")
     def _canary_rules(self) -> EnvironmentSettings:
         problems = Problems("environment")
@@ -93,16 +124,6 @@ class EnvironmentSettings(Section):
                 "a canary needs from, to, a sending path "
                 f"({' or '.join(SENDING_PATHS)}) and an inbox"
             )
-        for key, value in (("from", self.from_address), ("to", self.to)):
-            if value and not _ADDRESS.match(value):
-                problems.add(f'{key} must be an email address; got "{shorten(value)}"')
-        if self.from_address and not _same_or_sub(_domain_of(self.from_address), self.domain):
-            problems.add(
-                f'from "{self.from_address}" is not at domain "{self.domain}" or a subdomain: '
-                "the canary would not prove this domain's authentication"
-            )
-        for index, message in selector_name_problems(self.dkim_selectors, self.domain):
-            problems.add(message, "dkim_selectors", index)
         problems.raise_any()
         return self
 

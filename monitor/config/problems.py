@@ -144,7 +144,7 @@ _TYPE_NAMES = {
     "model_attributes_type": "a table",
     "tuple_type": "an array",
     "list_type": "an array",
-    "timedelta_type": 'a duration such as "90s", "30m", "4h" or "1d"',
+    "time_delta_type": 'a duration such as "90s", "30m", "4h" or "1d"',
 }
 _BOUNDS = {
     "greater_than": "greater than",

@@ -101,7 +101,7 @@ def test_a_complete_smtp_and_imap_environment_loads() -> None:
         (
             'to = "seed@inbox.example.test"',
             'to = "seed"',
-            'to must be an email address; got "seed"',
+            'environments.staging.to: must be an email address; got "seed"',
         ),
         (
             'trusted_authserv_ids = ["mx.inbox.example.test"]',
