@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Tag, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
@@ -26,9 +25,7 @@ __all__ = [
     "Section",
     "Security",
     "is_loopback_host",
-    "kind_union",
     "plaintext_only_on_loopback",
-    "same_kinds",
     "shorten",
     "validate_domain_name",
     "validate_http_url",
@@ -146,14 +143,13 @@ def validate_http_url(value: str) -> str:
         raise ValueError("must be an http(s) URL (it contains spaces or control characters)")
     try:
         parts = urlsplit(value)
-        port = parts.port  # raises on a non-numeric or out-of-range port
+        parts.port  # noqa: B018 - raises on a non-numeric or out-of-range port
     except ValueError as exc:
         raise ValueError(f"must be an http(s) URL ({exc})") from None
     if parts.scheme not in {"http", "https"}:
         raise ValueError("must be an http(s) URL (starting with https:// or http://)")
     if not parts.hostname:
         raise ValueError("must be an http(s) URL with a host name")
-    del port
     return value
 
 
@@ -178,53 +174,3 @@ def _env_name(value: str) -> str:
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
 """A `*_env` key: the name of the environment variable that holds a secret."""
-
-
-def _kind_of(default: str | None) -> Callable[[Any], str | None]:
-    def kind_of(value: Any) -> str | None:
-        if isinstance(value, dict):
-            kind = value.get("kind", default)
-        elif isinstance(value, BaseModel):
-            kind = getattr(value, "kind", None)
-        else:
-            return None  # not a table: reported as such
-        return kind if kind is None or isinstance(kind, str) else repr(kind)
-
-    return kind_of
-
-
-def same_kinds(registry: str, kinds: Iterable[str], models: Mapping[str, Any]) -> dict[str, Any]:
-    """`models` in the registry's order, after checking it has exactly the registry's kinds.
-
-    Raises:
-        RuntimeError: a kind lacks its entry, or an entry has no registered kind (a
-            programming error, raised at import so it cannot ship).
-    """
-    keys = list(kinds)
-    missing, extra = set(keys) - set(models), set(models) - set(keys)
-    if missing or extra:
-        raise RuntimeError(
-            f"{registry} and its config table disagree: without settings "
-            f"{sorted(missing)}, not registered {sorted(extra)}"
-        )
-    return {kind: models[kind] for kind in keys}
-
-
-def kind_union(
-    registry: str,
-    kinds: Iterable[str],
-    models: Mapping[str, type[Section]],
-    *,
-    default: str | None = None,
-) -> Any:
-    """A tagged union of `models`, one member per name in `kinds` (a plugin registry's keys).
-
-    The `kind` key picks the member, so an unknown kind is one clear error naming the known
-    kinds (never a silent default), and a key of another kind is an unknown key.
-
-    Raises:
-        RuntimeError: the registry's kinds and `models` differ (see `same_kinds`).
-    """
-    ordered = same_kinds(registry, kinds, models)
-    members = tuple(Annotated[model, Tag(kind)] for kind, model in ordered.items())
-    return Annotated[Union[members], Discriminator(_kind_of(default))]  # noqa: UP007

@@ -30,12 +30,12 @@ from monitor.config._base import (
     Problems,
     Section,
     Security,
-    kind_union,
     plaintext_only_on_loopback,
     shorten,
 )
 from monitor.config._base import validate_domain_name as _domain
 from monitor.config.durations import Duration
+from monitor.config.kinds import kind_union
 
 __all__ = [
     "CHANNEL_SETTINGS",

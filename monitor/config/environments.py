@@ -17,12 +17,12 @@ from monitor.config._base import (
     Problems,
     Section,
     is_loopback_host,
-    same_kinds,
     shorten,
     validate_domain_name,
 )
 from monitor.config.core import DkimSelector, selector_name_problems
 from monitor.config.inbox import ImapInboxSettings, InboxSettings, MaildirInboxSettings
+from monitor.config.kinds import same_kinds
 from monitor.config.sending import SENDING_PATHS, HttpSendSettings, SmtpSettings
 
 __all__ = [

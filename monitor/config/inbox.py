@@ -17,9 +17,9 @@ from monitor.config._base import (
     Problems,
     Section,
     Security,
-    kind_union,
     plaintext_only_on_loopback,
 )
+from monitor.config.kinds import kind_union
 
 __all__ = ["INBOX_SETTINGS", "ImapInboxSettings", "InboxSettings", "MaildirInboxSettings"]
 

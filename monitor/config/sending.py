@@ -21,8 +21,8 @@ from monitor.config._base import (
     Security,
     is_loopback_host,
     plaintext_only_on_loopback,
-    same_kinds,
 )
+from monitor.config.kinds import same_kinds
 
 __all__ = ["SENDING_PATHS", "HttpSendSettings", "SmtpSettings"]
 

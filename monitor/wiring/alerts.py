@@ -29,7 +29,7 @@ from alerts.outbox import RetryPolicy
 from alerts.routing import Route
 from checks.result import Severity
 from monitor.config import ConfigError
-from monitor.config._base import Section, same_kinds, validate_http_url
+from monitor.config._base import Section, validate_http_url
 from monitor.config.alerts import AlertsSettings
 from monitor.config.channels import (
     CHANNEL_SETTINGS,
@@ -38,6 +38,7 @@ from monitor.config.channels import (
     SlackChannelSettings,
     WebhookChannelSettings,
 )
+from monitor.config.kinds import same_kinds
 from monitor.wiring.secrets import read_secret
 
 __all__ = [

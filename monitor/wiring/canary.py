@@ -26,9 +26,10 @@ from checks.canary.inbox import READERS, ImapInboxConfig, MaildirInboxConfig
 from checks.canary.senders import SENDERS, HttpSendConfig, SmtpSendConfig
 from checks.smtp import SmtpCheckConfig
 from monitor.config import ConfigError
-from monitor.config._base import Section, same_kinds
+from monitor.config._base import Section
 from monitor.config.environments import EnvironmentSettings
 from monitor.config.inbox import INBOX_SETTINGS, ImapInboxSettings, MaildirInboxSettings
+from monitor.config.kinds import same_kinds
 from monitor.config.sending import SENDING_PATHS, HttpSendSettings, SmtpSettings
 from monitor.wiring.secrets import read_secret
 

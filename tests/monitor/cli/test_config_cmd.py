@@ -33,6 +33,11 @@ CASES: dict[str, list[str]] = {
     "nameserver_port_out_of_range.toml": [
         'dns.nameservers[0]: port out of range; got "192.0.2.53:70000"'
     ],
+    "several_bad_nameservers.toml": [
+        'dns.nameservers[1]: must be an IP address with optional ":port"; got "dns.example.test"',
+        'dns.nameservers[2]: port out of range; got "192.0.2.54:0"',
+        'dns.nameservers[3]: must be an IP address with optional ":port"; got "[2001:db8::53]:x"',
+    ],
     "out_of_range.toml": [
         "dns.timeout: must be greater than 0; got 0",
         "dns.concurrency: must be at most 1024; got 5000",
@@ -167,6 +172,13 @@ def test_the_example_config_validates(invoke: Invoke) -> None:
     result = invoke("config", "validate", "--config", EXAMPLE)
     assert result.exit_code == 0, result.output
     assert result.stdout == "config OK: 2 domains, 1 environments, 0 channels\n"
+
+
+def test_the_demo_config_validates(invoke: Invoke) -> None:
+    """docs/demo.toml is what the README's local try-out runs: it must load as written."""
+    result = invoke("config", "validate", "--strict", "--config", REPO / "docs" / "demo.toml")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "config OK: 4 domains, 0 environments, 0 channels\n"
 
 
 def _uncommented(text: str) -> str:
@@ -320,14 +332,16 @@ def test_a_missing_default_config_says_how_to_start_one(
 
 
 def test_validating_a_config_imports_no_dns_database_or_http_stack() -> None:
-    """`config validate` stays quick: loading and linting the full example imports neither
-    dnspython, SQLAlchemy, checkdmarc, requests nor the IMAP client."""
+    """`config validate` stays quick: loading and linting the full example, and checking a
+    PostgreSQL URL's driver, imports neither dnspython, SQLAlchemy, the driver, checkdmarc,
+    requests nor the IMAP client."""
     code = (
         "import sys\n"
-        "from monitor.config import load_settings\n"
+        "from monitor.config import load_settings, parse_settings\n"
         "from monitor.config.warnings import config_warnings\n"
         f"config_warnings(load_settings({str(EXAMPLE)!r}))\n"
-        "heavy = {'dns', 'sqlalchemy', 'checkdmarc', 'requests', 'imapclient', 'jinja2'}\n"
+        "parse_settings({'database': {'url': 'postgresql+psycopg://u:pw@db.test/sw'}})\n"
+        "heavy = {'dns', 'sqlalchemy', 'psycopg', 'checkdmarc', 'requests', 'imapclient'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )
     out = subprocess.run(
