@@ -16,6 +16,11 @@ Rows are written by the lifecycle in the same transaction as the alert state cha
 
 The dispatcher loop is "do one unit, return whether more" (`run_once`); `drain` waits for
 persisted due times within a bounded wait, never in a hidden retry loop.
+
+`drain(wait)` is a hard bound on the time it takes, in-flight requests included: each
+attempt's timeout is cut to the time left, no attempt starts with less than `min_attempt`
+seconds left (its row is not even claimed), and sleeping for a retry never passes the
+deadline. What is left stays queued for the next run, `alerts deliver` or the daemon.
 """
 
 from __future__ import annotations
@@ -96,8 +101,9 @@ class RetryPolicy:
     """Exponential backoff with jitter, capped, plus the receiver's Retry-After.
 
     Delay before attempt n+1 = min(cap, initial * 2**(n-1)) + uniform(0, initial), computed
-    with tenacity's wait functions; a Retry-After longer than that wins (up to
-    `max_retry_after`, so a hostile header cannot park a row for a year).
+    with tenacity's wait functions; a Retry-After longer than that wins, up to
+    `max_retry_after` (`alerts.delivery.retry_after_max`, by default `backoff_max`), so a
+    receiver's header cannot park a row longer than the operator allows.
     """
 
     max_attempts: int = 8
@@ -119,7 +125,8 @@ class RetryPolicy:
 
 @dataclasses.dataclass(slots=True)
 class DispatchReport:
-    """Counts of one `drain` (what `alerts deliver` and the one-shot commands print)."""
+    """Counts of one `drain` (what `alerts deliver` and the one-shot commands print), or of
+    the `run_once` calls since the dispatcher was made or last drained."""
 
     sent: int = 0
     retried: int = 0
@@ -143,6 +150,9 @@ class Dispatcher:
         lease: how long a claim holds before another dispatcher may take the row over; longer
             than any channel's timeout.
         batch: rows claimed per unit of work.
+        min_attempt: seconds an attempt needs at least; within a drain, none starts with
+            less time left (a request cut shorter would likely fail for our deadline's sake
+            and spend one of the row's attempts).
     """
 
     def __init__(
@@ -154,6 +164,7 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         lease: dt.timedelta = dt.timedelta(minutes=2),
         batch: int = 10,
+        min_attempt: float = 1.0,
     ) -> None:
         self.store = store
         self.channels = dict(channels)
@@ -161,21 +172,28 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self.lease = lease
         self.batch = batch
+        self.min_attempt = min_attempt
         self.report = DispatchReport()
 
-    def run_once(self) -> bool:
-        """Claim and deliver one batch. Returns whether anything was claimed."""
-        items = self.store.claim(self.clock(), self.channels.keys(), self.lease, self.batch)
+    def run_once(self, *, timeout: float | None = None) -> bool:
+        """Claim and deliver one batch. Returns whether anything was claimed.
+
+        Args:
+            timeout: when given, one row only, its attempt's timeout capped to this many
+                seconds (what `drain` uses to keep its deadline).
+        """
+        limit = self.batch if timeout is None else 1
+        items = self.store.claim(self.clock(), self.channels.keys(), self.lease, limit)
         for item in items:
-            self._deliver(item)
+            self._deliver(item, timeout)
         return bool(items)
 
-    def _deliver(self, item: OutboxItem) -> None:
+    def _deliver(self, item: OutboxItem, timeout: float | None) -> None:
         n = item.notification
         channel = self.channels[n.channel]
         attempts = item.attempts + 1
         try:
-            channel.deliver(n)
+            channel.deliver(n, timeout=timeout)
         except DeliveryError as exc:
             self._failed(item, attempts, exc.message, exc.retryable, exc.retry_after)
             return
@@ -238,21 +256,25 @@ class Dispatcher:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> DispatchReport:
-        """Deliver everything due, waiting for retries only while `wait` seconds last.
+        """Deliver what is due, and retries that come due, within `wait` seconds in all.
+
+        `wait` bounds everything, requests included: an attempt gets at most the time left
+        as its timeout, and none starts with less than `min_attempt` seconds left.
 
         Returns:
-            The counts; `waiting` is the number of rows still due later (they stay in the
-            outbox for the next `alerts deliver`, check run or daemon tick).
+            This drain's own counts; `waiting` is the number of rows still undelivered (they
+            stay in the outbox for the next `alerts deliver`, check run or daemon tick).
         """
+        self.report = DispatchReport()
         deadline = monotonic() + wait
-        while True:
-            if self.run_once():
+        while (left := deadline - monotonic()) >= self.min_attempt:
+            if self.run_once(timeout=left):
                 continue
             due = self.store.next_due(self.channels.keys())
             if due is None:
                 break
             delay = max(0.0, (due - self.clock()).total_seconds())
-            if monotonic() + delay > deadline:
+            if delay + self.min_attempt > deadline - monotonic():
                 break
             sleep(max(delay, 0.01))
         self.report.waiting = self.store.count_waiting(self.channels.keys())

@@ -30,6 +30,7 @@ from alerts.text import check_name, evidence_text, show_value
 __all__ = [
     "Channel",
     "Redactor",
+    "attempt_timeout",
     "classify_response",
     "describe_config",
     "parse_retry_after",
@@ -49,8 +50,12 @@ class Channel(Protocol):
     name: str
     kind: str
 
-    def deliver(self, notification: Notification) -> None:
-        """Deliver or raise `DeliveryError` carrying the retry decision."""
+    def deliver(self, notification: Notification, *, timeout: float | None = None) -> None:
+        """Deliver or raise `DeliveryError` carrying the retry decision.
+
+        `timeout`, when given, caps the channel's own timeout for this attempt (the
+        dispatcher's deadline); it never lengthens it.
+        """
 
     def describe(self) -> dict[str, Any]:
         """The configuration with secrets masked, for `alerts test` and logs."""
@@ -193,6 +198,11 @@ def classify_response(
     raise DeliveryError(detail, retryable=False)
 
 
+def attempt_timeout(configured: float, cap: float | None) -> float:
+    """The timeout of one attempt: the channel's own, cut to the dispatcher's `cap`."""
+    return configured if cap is None else max(0.001, min(configured, cap))
+
+
 def post_json(
     session: requests.Session,
     url: str,
@@ -205,7 +215,8 @@ def post_json(
     """POST a JSON body; transport failures become retryable `DeliveryError`s.
 
     Redirects are not followed: a webhook that redirects is misconfigured, and following
-    it would send the payload (and its signature) somewhere nobody configured.
+    it would send the payload (and its signature) somewhere nobody configured. A URL that
+    cannot be requested at all is permanent: retrying it cannot help.
     """
     where = redact_url(url)
     try:
@@ -218,6 +229,16 @@ def post_json(
         )
     except requests.Timeout:
         raise DeliveryError(f"{where} did not answer within {timeout:g}s", retryable=True) from None
+    except (
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidURL,
+    ) as exc:
+        raise DeliveryError(
+            f"{where} is not a URL that can be requested ({type(exc).__name__}); "
+            "fix the channel's url",
+            retryable=False,
+        ) from None
     except requests.RequestException as exc:
         reason = redact(str(exc))[:300]
         raise DeliveryError(

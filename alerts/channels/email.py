@@ -16,7 +16,14 @@ import ssl
 from email.message import EmailMessage
 from typing import Any, Literal
 
-from alerts.channels.base import Redactor, describe_config, render, secret, secret_values
+from alerts.channels.base import (
+    Redactor,
+    attempt_timeout,
+    describe_config,
+    render,
+    secret,
+    secret_values,
+)
 from alerts.event import DeliveryError, Notification
 
 __all__ = ["EmailChannel", "EmailConfig"]
@@ -73,13 +80,13 @@ class EmailChannel:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, timeout: float) -> smtplib.SMTP:
         cfg = self.config
         if cfg.security == "tls":
             return smtplib.SMTP_SSL(
-                cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls_context()
+                cfg.host, cfg.port, timeout=timeout, context=self._tls_context()
             )
-        client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        client = smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
         if cfg.security == "starttls":
             client.ehlo()
             if not client.has_extn("starttls"):
@@ -92,10 +99,11 @@ class EmailChannel:
             client.starttls(context=self._tls_context())
         return client
 
-    def deliver(self, notification: Notification) -> None:
+    def deliver(self, notification: Notification, *, timeout: float | None = None) -> None:
+        """Send one message; `timeout` caps the socket timeout of each SMTP operation."""
         where = f"SMTP {self.config.host}:{self.config.port}"
         try:
-            with self._connect() as client:
+            with self._connect(attempt_timeout(self.config.timeout, timeout)) as client:
                 if self.config.username:
                     client.login(self.config.username, self.config.password or "")
                 refused = client.send_message(self.message(notification))

@@ -19,6 +19,7 @@ import requests
 
 from alerts.channels.base import (
     Redactor,
+    attempt_timeout,
     classify_response,
     describe_config,
     dumps,
@@ -68,14 +69,14 @@ class SlackChannel:
         """The Block Kit message (public so tests and docs can snapshot it)."""
         return build_message(notification)
 
-    def deliver(self, notification: Notification) -> None:
+    def deliver(self, notification: Notification, *, timeout: float | None = None) -> None:
         url = self.config.webhook_url
         response = post_json(
             self._session,
             url,
             dumps(self.payload(notification)),
             headers={},
-            timeout=self.config.timeout,
+            timeout=attempt_timeout(self.config.timeout, timeout),
             redact=self.redact,
         )
         self.classify_response(response)

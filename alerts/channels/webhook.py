@@ -26,6 +26,7 @@ import requests
 
 from alerts.channels.base import (
     Redactor,
+    attempt_timeout,
     classify_response,
     describe_config,
     dumps,
@@ -116,7 +117,7 @@ class WebhookChannel:
     def payload(self, notification: Notification) -> dict[str, Any]:
         return build_payload(notification)
 
-    def deliver(self, notification: Notification) -> None:
+    def deliver(self, notification: Notification, *, timeout: float | None = None) -> None:
         body = dumps(self.payload(notification))
         timestamp = int(self._epoch())
         headers = {
@@ -130,7 +131,7 @@ class WebhookChannel:
             self.config.url,
             body,
             headers=headers,
-            timeout=self.config.timeout,
+            timeout=attempt_timeout(self.config.timeout, timeout),
             redact=self.redact,
         )
         classify_response(response, self.redact, f"webhook {redact_url(self.config.url)}")

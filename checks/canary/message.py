@@ -22,7 +22,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from checks.base import Clock, utcnow
-from checks.dns.resolver import to_alabel
+from checks.dns.names import to_alabel
 
 __all__ = [
     "CANARY_HEADER",

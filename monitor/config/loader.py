@@ -2,12 +2,14 @@
 
 A problem reads `config.toml: domains[1].expect.dmarc_policy: must be one of none,
 quarantine, reject; got "rejct"`: file, key path (array indexes from 0), what is wrong, what
-was found. The CLI prints them all and exits 2.
+was found (wording in `monitor.config.problems`). The CLI prints them all and exits 2.
+
+Whatever the file holds, loading ends in `Settings` or a `ConfigError`, never in another
+exception: a TOML parser recursion on absurdly nested arrays, too, is one line.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,9 +18,28 @@ from typing import Any
 from pydantic import ValidationError
 
 from monitor.config.database_location import resolve_database_url
+from monitor.config.problems import describe
 from monitor.config.settings import Settings
 
-__all__ = ["ConfigError", "load_settings", "parse_settings"]
+__all__ = [
+    "MAX_DEPTH",
+    "MISSING_CONFIG_HINT",
+    "ConfigError",
+    "ConfigFileMissing",
+    "load_settings",
+    "parse_settings",
+]
+
+MAX_DEPTH = 16
+"""Tables and arrays nested deeper than this are refused: no setting is deeper than four, and
+parsers and validators recurse (a 5,000-deep array used to end in RecursionError)."""
+
+
+MISSING_CONFIG_HINT = (
+    "no config file: start from config.example.toml (every option, explained): copy it to "
+    "./senderwatch.toml and edit it, or pass --config PATH or set $SENDERWATCH_CONFIG"
+)
+"""What to say when no config file was named and the default one does not exist."""
 
 
 class ConfigError(Exception):
@@ -29,24 +50,40 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
 
 
+class ConfigFileMissing(ConfigError):
+    """The config file does not exist (callers may say how to start one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__([f"{path}: file not found"])
+
+
 def load_settings(path: str | Path) -> Settings:
     """Read and validate the config file at `path`.
 
     Raises:
-        ConfigError: the file is missing, is not TOML, or breaks any rule.
+        ConfigFileMissing: there is no such file.
+        ConfigError: the file is not readable, is not TOML, or breaks any rule.
     """
     path = Path(path)
     label = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{label}: file not found"]) from None
+        raise ConfigFileMissing(path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{label}: cannot read: {exc}"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ConfigError(
+            [
+                f"{label}: arrays or inline tables nested too deeply "
+                f"(no setting is deeper than {MAX_DEPTH})"
+            ]
+        ) from None
     return parse_settings(data, label, config_path=path)
 
 
@@ -57,11 +94,19 @@ def parse_settings(
 
     `config_path` is the file the data came from: the database location is resolved against
     it (monitor.config.database_location).
+
+    Raises:
+        ConfigError: every problem, one line each.
     """
+    too_deep = _too_deep(data)
+    if too_deep is not None:
+        raise ConfigError(
+            [f"{label}: {too_deep}: nested more than {MAX_DEPTH} levels deep; no setting is"]
+        )
     try:
         settings = Settings.model_validate(_arrays_as_tuples(dict(data)))
     except ValidationError as exc:
-        problems = [f"{label}: {_path(err['loc'])}: {_message(err)}" for err in exc.errors()]
+        problems = [f"{label}: {describe(Settings, err)}" for err in exc.errors()]
         raise ConfigError(problems) from None
     database = data.get("database")
     given = database.get("url") if isinstance(database, Mapping) else None
@@ -71,6 +116,25 @@ def parse_settings(
     )
 
 
+def _too_deep(data: Mapping[str, Any]) -> str | None:
+    """The key path of the first value nested deeper than `MAX_DEPTH`, found without
+    recursion (the point is not to recurse on hostile input)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return path or "(top level)"
+        if isinstance(value, Mapping):
+            items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            inner = path if path.endswith("[…]") else f"{path}[…]"
+            items = ((inner, v) for v in value)
+        else:
+            continue
+        stack.extend((child, child_path, depth + 1) for child_path, child in items)
+    return None
+
+
 def _arrays_as_tuples(value: Any) -> Any:
     """TOML arrays arrive as lists; the frozen, strict models hold tuples."""
     if isinstance(value, list):
@@ -78,81 +142,3 @@ def _arrays_as_tuples(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _arrays_as_tuples(v) for k, v in value.items()}
     return value
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    """pydantic's location tuple → `domains[1].expect.dmarc_policy`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith(("function-", "literal[")) or part in _UNION_TAGS:
-            continue  # union/validator branch names are pydantic's, not the user's keys
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
-
-
-_UNION_TAGS = {"str", "int", "float", "bool", "none", "dict", "list", "tuple"}
-
-_TYPE_NAMES = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "dict_type": "a table",
-    "model_type": "a table",
-    "model_attributes_type": "a table",
-    "tuple_type": "an array",
-    "list_type": "an array",
-}
-
-
-def _number(value: object) -> str:
-    """`0.0` → `0`, `2.5` → `2.5`: bounds read as the user wrote them."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "an array"
-    return repr(value)
-
-
-def _message(err: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one return per error kind reads best
-    """One error of `ValidationError.errors()` (pydantic's `ErrorDetails`) as our words."""
-    kind = err["type"]
-    given = err.get("input")
-    ctx = err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "literal_error":
-        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"must be one of {', '.join(choices)}; got {_shown(given)}"
-    if kind in _TYPE_NAMES:
-        return f"must be {_TYPE_NAMES[kind]}; got {_shown(given)}"
-    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        words = {
-            "greater_than": "greater than",
-            "greater_than_equal": "at least",
-            "less_than": "less than",
-            "less_than_equal": "at most",
-        }[kind]
-        bound = next(iter(ctx.values()), "")
-        return f"must be {words} {_number(bound)}; got {_shown(given)}"
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    return f"{err['msg']}; got {_shown(given)}"

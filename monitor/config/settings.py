@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from monitor.config._base import Section
+from monitor.config._base import Problems, Section
 from monitor.config.alerts import AlertsSettings
 from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
 from monitor.config.environments import EnvironmentSettings
@@ -22,14 +22,16 @@ class Settings(Section):
     @field_validator("domains")
     @classmethod
     def _domains_unique(cls, domains: tuple[DomainSettings, ...]) -> tuple[DomainSettings, ...]:
+        problems = Problems("domains")
         first: dict[str, int] = {}
         for index, domain in enumerate(domains):
             if domain.name in first:
-                raise ValueError(
+                problems.add(
                     f'domain "{domain.name}" is listed twice '
                     f"(domains[{first[domain.name]}] and domains[{index}])"
                 )
-            first[domain.name] = index
+            first.setdefault(domain.name, index)
+        problems.raise_any()
         return domains
 
     def domain(self, name: str) -> DomainSettings | None:

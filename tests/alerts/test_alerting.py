@@ -58,7 +58,7 @@ def canary(failing: bool) -> CheckResult:
 
 def run_and_deliver(db: Database, cfg: Settings, clock: FakeClock, *results: object) -> None:
     process_run(db, cfg, results, [], now=clock())  # type: ignore[arg-type]
-    deliver(db, cfg, clock=clock, wait=0, environ=ENV)
+    deliver(db, cfg, clock=clock, wait=5, environ=ENV)
 
 
 def reasons(receiver: HttpReceiver) -> list[str]:
@@ -129,7 +129,7 @@ def test_silenced_domain_is_stored_and_not_notified(
             domain="example.test",
         )
     outcome = process_run(db, cfg, [result(finding("spf.missing"))], [], now=clock())
-    deliver(db, cfg, clock=clock, wait=0, environ=ENV)
+    deliver(db, cfg, clock=clock, wait=5, environ=ENV)
     assert receiver.requests == []
     assert "DNS migration" in outcome.muted["example.test/spf/spf.missing"]
 
@@ -186,13 +186,13 @@ def test_missing_secret_keeps_rows_queued_and_says_which_variable(
     """A channel without its secret is reported by variable name; nothing is lost meanwhile."""
     cfg = settings(receiver)
     process_run(db, cfg, [result(finding("spf.missing"))], [], now=clock())
-    report, problems = deliver(db, cfg, clock=clock, wait=0, environ={})
+    report, problems = deliver(db, cfg, clock=clock, wait=5, environ={})
     assert problems == [
         "channel pager: secret_env: environment variable SW_SECRET is not set "
         "(it holds the secret); its notifications stay queued"
     ]
     assert report.sent == 0
-    report, _ = deliver(db, cfg, clock=clock, wait=0, environ=ENV)
+    report, _ = deliver(db, cfg, clock=clock, wait=5, environ=ENV)
     assert report.sent == 1
 
 
@@ -201,7 +201,7 @@ def store_and_alert(db: Database, cfg: Settings, clock: FakeClock, *results: Che
     run = start_run(db, trigger="test", started_at=clock())
     outcome = record_results(db, run, results, finished_at=clock())
     process_run(db, cfg, results, [d.drift for d in outcome.drifts], now=clock())
-    deliver(db, cfg, clock=clock, wait=0, environ=ENV)
+    deliver(db, cfg, clock=clock, wait=5, environ=ENV)
     clock.advance(minutes=10)
 
 

@@ -122,7 +122,7 @@ def test_ack_marks_a_firing_alert_and_refuses_unknown_keys(config: Path) -> None
 def test_deliver_drains_the_outbox(config: Path, receiver: HttpReceiver) -> None:
     """`alerts deliver` is the cron-friendly way to push what the outbox holds."""
     fire(config)
-    out = run("alerts", "deliver", "--wait", "0s", "--config", config)
+    out = run("alerts", "deliver", "--wait", "5s", "--config", config)
     assert out.exit_code == 0, out.output
     assert out.output.startswith("1 sent")
     assert len(receiver.requests) == 1

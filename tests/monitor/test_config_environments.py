@@ -86,7 +86,7 @@ def test_a_complete_smtp_and_imap_environment_loads() -> None:
         (
             'username = "seed"\n',
             "",
-            'environments.staging.inbox: username and password_env are required for kind = "imap"',
+            'environments.staging.inbox.username: required key is missing for kind = "imap"',
         ),
         (
             'kind = "imap"\n',
@@ -101,7 +101,7 @@ def test_a_complete_smtp_and_imap_environment_loads() -> None:
         (
             'to = "seed@inbox.example.test"',
             'to = "seed"',
-            'to must be an email address; got "seed"',
+            'environments.staging.to: must be an email address; got "seed"',
         ),
         (
             'trusted_authserv_ids = ["mx.inbox.example.test"]',
@@ -132,7 +132,7 @@ def test_broken_canary_settings_are_named_at_load(old: str, new: str, expected: 
         (
             'url = "https://api.esp.example.test/send"',
             'url = "ftp://api.esp.example.test/send"',
-            "url must be an http(s) URL",
+            "environments.esp.http.url: must be an http(s) URL (starting with https:// or http://)",
         ),
         (
             'body_template = \'{"from": {{ from | tojson }}, "to": {{ to | tojson }}}\'',

@@ -113,6 +113,7 @@ class ImapInbox:
     """An `InboxReader` over IMAP. Use as a context manager."""
 
     kind = "imap"
+    Config = ImapInboxConfig
 
     def __init__(
         self,

@@ -45,6 +45,7 @@ class MaildirInbox:
     """An `InboxReader` over a Maildir. Use as a context manager."""
 
     kind = "maildir"
+    Config = MaildirInboxConfig
 
     def __init__(
         self,

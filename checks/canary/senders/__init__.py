@@ -1,21 +1,34 @@
-"""Canary senders: one class per transport, registered explicitly.
+"""Canary senders: one class per transport, registered explicitly in `SENDERS`.
 
-`SENDERS["smtp"]` takes an `SmtpSendConfig`, `SENDERS["http"]` an `HttpSendConfig`; both
-implement `Sender.send(message) -> SendReceipt` and raise `SendError` naming the failed step.
+`SENDERS["smtp"]` takes an `SmtpSendConfig`, `SENDERS["http"]` an `HttpSendConfig` (each
+class names its config type as `Config`); both implement `Sender.send(message) ->
+SendReceipt` and raise `SendError` naming the failed step. The registry's keys are the
+sending-path table names of the config (`[environments.NAME.smtp]`).
+
+The registry and the other names here are imported on first use, so code that needs only
+the kinds (config validation) does not import the SMTP and HTTP stacks.
 """
 
-import requests
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from checks.base import Clock, utcnow
-from checks.canary.senders.base import (
-    SEND_STEPS,
-    BodyTemplateError,
-    Sender,
-    SendError,
-    SendReceipt,
-)
-from checks.canary.senders.esp_http import HttpSendConfig, HttpSender, check_body_template
-from checks.canary.senders.smtp import SmtpSendConfig, SmtpSender
+from checks.registry import LazyRegistry
+
+if TYPE_CHECKING:
+    import requests
+
+    from checks.canary.senders.base import (
+        SEND_STEPS,
+        BodyTemplateError,
+        Sender,
+        SendError,
+        SendReceipt,
+    )
+    from checks.canary.senders.esp_http import HttpSendConfig, HttpSender, check_body_template
+    from checks.canary.senders.smtp import SmtpSendConfig, SmtpSender
 
 __all__ = [
     "SENDERS",
@@ -32,10 +45,12 @@ __all__ = [
     "make_sender",
 ]
 
-SENDERS: dict[str, type[SmtpSender] | type[HttpSender]] = {
-    "smtp": SmtpSender,
-    "http": HttpSender,
-}
+SENDERS = LazyRegistry(
+    {
+        "smtp": "checks.canary.senders.smtp:SmtpSender",
+        "http": "checks.canary.senders.esp_http:HttpSender",
+    }
+)
 
 
 def make_sender(
@@ -44,13 +59,43 @@ def make_sender(
     clock: Clock = utcnow,
     session: requests.Session | None = None,
 ) -> Sender:
-    """The sender for `config` (its type picks the transport).
+    """The registered sender whose `Config` is the type of `config`.
 
     Args:
         config: an `SmtpSendConfig` or an `HttpSendConfig`, secrets already resolved.
         clock: stamps `SendReceipt.accepted_at`.
-        session: the `requests.Session` HTTP senders use (injected in tests).
+        session: the `requests.Session` a sender that speaks HTTP uses (injected in tests).
+
+    Raises:
+        TypeError: no registered sender takes this config type.
     """
-    if isinstance(config, SmtpSendConfig):
-        return SmtpSender(config, clock=clock)
-    return HttpSender(config, clock=clock, session=session)
+    classes: list[Any] = list(SENDERS.values())
+    for cls in classes:
+        if isinstance(config, cls.Config):
+            extra: dict[str, Any] = {"session": session} if session is not None else {}
+            sender: Sender = cls(config, clock=clock, **extra)
+            return sender
+    raise TypeError(f"no sender in SENDERS takes a {type(config).__name__}")
+
+
+_EXPORTS = {
+    "SEND_STEPS": "checks.canary.senders.base",
+    "BodyTemplateError": "checks.canary.senders.base",
+    "Sender": "checks.canary.senders.base",
+    "SendError": "checks.canary.senders.base",
+    "SendReceipt": "checks.canary.senders.base",
+    "HttpSendConfig": "checks.canary.senders.esp_http",
+    "HttpSender": "checks.canary.senders.esp_http",
+    "check_body_template": "checks.canary.senders.esp_http",
+    "SmtpSendConfig": "checks.canary.senders.smtp",
+    "SmtpSender": "checks.canary.senders.smtp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -134,6 +134,7 @@ class HttpSender:
     """`send(message) -> SendReceipt` through an ESP's HTTP API."""
 
     kind = "http"
+    Config = HttpSendConfig
 
     def __init__(
         self,

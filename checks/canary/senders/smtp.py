@@ -30,6 +30,7 @@ class SmtpSender:
     """`send(message) -> SendReceipt` over SMTP; every refusal is a `SendError` with its step."""
 
     kind = "smtp"
+    Config = SmtpSendConfig
 
     def __init__(self, config: SmtpSendConfig, *, clock: Clock = utcnow) -> None:
         self.config = config
