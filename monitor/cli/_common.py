@@ -35,8 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG = "senderwatch.toml"
 START_HINT = (
-    "To start: `senderwatch check DOMAIN` checks a domain with no config file; for more, copy "
-    "config.example.toml to senderwatch.toml, edit it, then `senderwatch config validate`."
+    "no config file: `senderwatch check DOMAIN` checks a domain without one; to watch more, "
+    "start from config.example.toml (every option, explained): copy it to ./senderwatch.toml "
+    "and edit it, or pass --config PATH or set $SENDERWATCH_CONFIG"
 )
 CONFIG_OPTION_HELP = "Config file (TOML). Default: $SENDERWATCH_CONFIG, else ./senderwatch.toml."
 

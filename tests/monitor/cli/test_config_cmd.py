@@ -171,7 +171,7 @@ def test_the_example_config_validates(invoke: Invoke) -> None:
     """config.example.toml is documentation that must keep working."""
     result = invoke("config", "validate", "--config", EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "config OK: 2 domains, 1 environments, 0 channels\n"
+    assert result.stdout == "config OK: 2 domains, 1 environment, 0 channels\n"
 
 
 def test_the_demo_config_validates(invoke: Invoke) -> None:
@@ -217,7 +217,7 @@ def test_an_environment_domain_without_an_entry_is_a_warning(
     result = invoke("config", "validate", "--config", path)
     assert result.exit_code == 0
     assert "environments.staging: domain other.test has no [[domains]] entry" in result.stderr
-    assert result.stdout == "config OK: 0 domains, 1 environments, 0 channels\n"
+    assert result.stdout == "config OK: 0 domains, 1 environment, 0 channels\n"
 
 
 SECRETS_CONFIG = """
@@ -303,7 +303,7 @@ def test_strict_turns_warnings_into_exit_2(invoke: Invoke, tmp_path: Path) -> No
     result = invoke("config", "validate", "--strict", "--config", path)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == f"{path}: 1 warning(s) and --strict: not OK"
+    assert result.stderr.splitlines()[-1] == f"{path}: 1 warning and --strict: not OK"
 
 
 def test_strict_passes_a_config_without_warnings(
@@ -328,7 +328,8 @@ def test_a_missing_default_config_says_how_to_start_one(
     assert result.exit_code == 2
     first, hint = result.stderr.splitlines()
     assert first == "senderwatch.toml: file not found"
-    assert hint.startswith("senderwatch.toml: no config file: start from config.example.toml")
+    assert hint.startswith("no config file: `senderwatch check DOMAIN` checks a domain without")
+    assert "start from config.example.toml" in hint
 
 
 def test_validating_a_config_imports_no_dns_database_or_http_stack() -> None:
