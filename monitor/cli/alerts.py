@@ -148,7 +148,7 @@ def test_channel(*, name: str, config_path: Path) -> None:
     default="30s",
     callback=_duration,
     show_default=True,
-    help="How long to wait for retries that come due.",
+    help="Deliver for at most this long, retries that come due included (a hard bound).",
 )
 @config_option
 def deliver(*, wait: dt.timedelta, config_path: Path) -> None:

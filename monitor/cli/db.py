@@ -3,14 +3,15 @@ list recent runs with their status (`interrupted` for a run whose process died).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from monitor.cli._common import config_option, load_or_exit
+from monitor.cli._common import config_option, load_or_exit, open_app
+from monitor.render.json_doc import to_json
 from monitor.render.runs import render_runs_text, runs_document
-from monitor.storage import Database, RunLeases, open_database
+from monitor.services import runs as runs_service
+from monitor.storage import Database
 
 __all__ = ["db"]
 
@@ -47,13 +48,9 @@ def upgrade(config_path: Path) -> None:
 def runs(*, limit: int, fmt: str, config_path: Path) -> None:
     """Recent runs, newest first: running, pass/warn/fail/error, or interrupted (its process
     died; marked by whichever command opened the database next, this one included)."""
-    database = open_database(load_or_exit(config_path).database.url)
-    try:
-        with database.transaction() as session:
-            recent = RunLeases(session).recent(limit)
-    finally:
-        database.dispose()
+    with open_app(config_path) as app:
+        recent = runs_service.recent(app, limit)
     if fmt == "json":
-        click.echo(json.dumps(runs_document(recent), indent=2))
+        click.echo(to_json(runs_document(recent)))
     else:
         click.echo(render_runs_text(recent))
