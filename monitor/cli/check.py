@@ -4,7 +4,9 @@ A thin wrapper over `monitor.services.checks`: options become arguments, the out
 text or JSON, a JUnit file and an exit code.
 
 With no config file, `senderwatch check example.org [--selector s1]` checks the named domains
-with default expectations, as a first try needs: nothing to write before seeing a result.
+with default expectations, as a first try needs: nothing to write before seeing a result. Such
+ad-hoc runs keep their history in their own database (`ad-hoc.db` in the state folder), never
+in the one a config file uses.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from checks.result import CheckResult
 from monitor.app import App
 from monitor.cli._common import alert_on, config_option, load_or_exit, no_alerts_option, open_app
 from monitor.config import Settings, parse_settings
+from monitor.config.database_location import state_directory
 from monitor.engine.check_run import CheckRunOutcome
 from monitor.engine.plan import PlanError
 from monitor.engine.runner import Progress
@@ -139,6 +142,9 @@ def _settings(
         }
         if nameservers:
             data["dns"] = {"nameservers": list(nameservers)}
+        # Its own database: a quick look at someone's domain must not land in (or fire
+        # alerts from) the database the user's own config uses.
+        data["database"] = {"url": f"sqlite:///{state_directory() / 'ad-hoc.db'}"}
         return parse_settings(data, "command line")
     settings = load_or_exit(config_path)
     if selectors:
