@@ -22,7 +22,7 @@ from checks.dns._spf_tree import (
     TermNode,
     Tree,
 )
-from checks.dns.resolver import to_alabel, to_ulabel
+from checks.dns.resolver import MAX_NAME_OCTETS, to_alabel, to_ulabel, wire_octets
 from checks.result import Finding, Scalar, Severity
 
 __all__ = ["effective_all", "expected_findings", "tree_findings", "tree_observations"]
@@ -157,7 +157,9 @@ def _term_findings(node: RecordNode, tn: TermNode, shown: str) -> Iterator[Findi
 def _problem_findings(tn: TermNode, where: dict[str, Any], shown: str) -> Iterator[Finding]:
     term, problem = tn.term, tn.problem
     target = tn.target or term.domain_spec or ""
-    if problem in {"no_record", "malformed_domain"} and term.name in {"include", "redirect"}:
+    if problem == "name_too_long":
+        yield _too_long_finding(tn, where, shown)
+    elif problem in {"no_record", "malformed_domain"} and term.name in {"include", "redirect"}:
         why = "is not a valid domain name" if problem == "malformed_domain" else "has no SPF record"
         clause = "§5.2" if term.name == "include" else "§6.1"
         yield _finding(
@@ -202,6 +204,31 @@ def _problem_findings(tn: TermNode, where: dict[str, Any], shown: str) -> Iterat
             **where,
             hosts=tn.mx_hosts,
         )
+
+
+def _too_long_finding(tn: TermNode, where: dict[str, Any], shown: str) -> Finding:
+    """A target over 255 octets: no record can be there (§4.3), so include and redirect are a
+    permerror (§5.2, §6.1) and other mechanisms never match."""
+    term = tn.term
+    name = to_alabel(term.domain_spec or "")
+    octets = wire_octets(name)
+    if term.name in {"include", "redirect"}:
+        severity = CRIT
+        clause = "§5.2" if term.name == "include" else "§6.1"
+        consequence = f"no SPF record can be there, which is a permerror ({clause})"
+    else:
+        severity, consequence = WARN, "it never matches"
+    return _finding(
+        "dns.name_too_long",
+        severity,
+        f"The {term.name} target in the record of {shown} is {len(name)} characters ({octets} "
+        f"octets on the wire), over the {MAX_NAME_OCTETS}-octet limit of a DNS name: "
+        f"{consequence}.",
+        **where,
+        name=name,
+        octets=octets,
+        limit=MAX_NAME_OCTETS,
+    )
 
 
 def _limit_findings(tree: Tree, max_lookups: int, max_voids: int) -> Iterator[Finding]:

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 
-import dns.exception
-import dns.name
-
 from checks.base import CheckContext
 from checks.dns._dkim_key import KNOWN_KEY_TYPES, DkimKey, DkimKeyError, parse_dkim_key
 from checks.dns._envelope import Outcome, run_measurement
-from checks.dns._lookup import answer_evidence, chase
-from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel, to_ulabel
+from checks.dns._lookup import CnameChainBroken, answer_evidence, chase
+from checks.dns.resolver import (
+    Answer,
+    DnsUnavailable,
+    Resolver,
+    UnaskableName,
+    to_alabel,
+    to_ulabel,
+)
 from checks.result import CheckResult, Severity
 
 __all__ = ["Config", "DkimCheck"]
@@ -88,19 +92,11 @@ def _measure_selector(
 ) -> None:
     name = f"{selector}._domainkey.{domain}"
     shown = to_ulabel(name)
-    try:
-        dns.name.from_text(name)
-    except dns.exception.DNSException as exc:
-        out.add(
-            "dkim.selector_invalid",
-            CRITICAL,
-            f"Selector {selector!r} cannot form a DNS name ({exc}); no key can be found.",
-            selector=selector,
-        )
-        return
-    answer = chase(resolver, name, "TXT")
-    out.evidence["selectors"][selector] = answer_evidence(answer)
     prefix = f"dkim.{selector}"
+    answer = _ask_selector(resolver, name, selector, out)
+    if answer is None:
+        return
+    out.evidence["selectors"][selector] = answer_evidence(answer)
     chain = list(answer.cname_chain)
     out.observations[f"{prefix}.cname"] = chain[-1] if chain else ""
     if not answer.records:
@@ -137,6 +133,47 @@ def _measure_selector(
     if key is not None:
         _observe(prefix, key, out)
         _judge_key(selector, key, config, shown, out)
+
+
+def _ask_selector(resolver: Resolver, name: str, selector: str, out: Outcome) -> Answer | None:
+    """The answer at the selector's name; None, with a finding, when there can be no key.
+
+    A selector that cannot form a name, a name over 255 octets, a CNAME loop and a chain longer
+    than resolvers follow each get their own finding: "no key" would send the operator to the
+    wrong place.
+    """
+    prefix = f"dkim.{selector}"
+    try:
+        return chase(resolver, name, "TXT")
+    except UnaskableName as exc:
+        if exc.reason != "name_too_long":
+            out.add(
+                "dkim.selector_invalid",
+                CRITICAL,
+                f"Selector {selector!r} cannot form a DNS name ({exc}); no key can be found.",
+                selector=selector,
+            )
+            return None
+        out.observations[f"{prefix}.present"] = False
+        out.unaskable(
+            exc,
+            CRITICAL,
+            f"no key can be published there, so signatures with selector {selector} fail "
+            "(a shorter selector or domain is needed).",
+            selector=selector,
+        )
+    except CnameChainBroken as exc:
+        out.evidence["selectors"][selector] = {"name": name, "cname_chain": list(exc.chain)}
+        out.observations[f"{prefix}.present"] = False
+        out.observations[f"{prefix}.cname"] = exc.chain[-1]
+        out.cname_broken(
+            exc,
+            "dkim",
+            CRITICAL,
+            f"verifiers never reach a key, so signatures with selector {selector} fail.",
+            selector=selector,
+        )
+    return None
 
 
 def _first_key(selector: str, records: list[str], shown: str, out: Outcome) -> DkimKey | None:

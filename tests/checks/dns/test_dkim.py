@@ -104,6 +104,34 @@ CASES = [
         {"present": False, "cname": ""},
     ),
     ("bücher.test", "s1", Status.PASS, set(), {"key_type": "ed25519"}),
+    (
+        "dkim-keys.test",
+        "eight",
+        Status.PASS,
+        set(),
+        {"present": True, "key_bits": 2048, "cname": "h32.chain-b.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "nine",
+        Status.FAIL,
+        {"dkim.cname_chain_too_long"},
+        {"present": False, "cname": "h32.chain-b.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "long",
+        Status.FAIL,
+        {"dkim.cname_chain_too_long"},
+        {"present": False, "cname": "h9.chain-a.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "loop",
+        Status.FAIL,
+        {"dkim.cname_loop"},
+        {"present": False, "cname": "loop.chain-a.test"},
+    ),
 ]
 
 
@@ -197,6 +225,34 @@ def test_rotated_key_changes_the_key_hash(editable_dns: EditableDns) -> None:
     after = run(base.fresh(), "dkim-keys.test", Config(selectors=("ed",)))
     assert before.observations["dkim.ed.key_bits"] == after.observations["dkim.ed.key_bits"]
     assert before.observations["dkim.ed.key_sha256"] != after.observations["dkim.ed.key_sha256"]
+
+
+def test_cname_chain_longer_than_resolvers_follow_is_not_a_missing_key(
+    resolver: Resolver,
+) -> None:
+    """32 cross-zone hops end in a key no receiver reaches: say the chain is too long."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("long",)))
+    (finding,) = result.findings
+    assert finding.code == "dkim.cname_chain_too_long"
+    assert (finding.details["hops"], finding.details["limit"]) == (9, 8)
+    assert finding.details["chain"][:2] == ["long._domainkey.dkim-keys.test", "h1.chain-a.test"]
+    assert "holds no key" not in finding.message
+    assert "9 CNAMEs" in finding.message and "at most 8" in finding.message
+    assert resolver.queries_sent == 9  # gives up at the limit, never walks all 32
+
+
+def test_cname_loop_is_reported_as_a_loop(resolver: Resolver) -> None:
+    """A loop has no end to hold a key; the finding names where it comes back."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("loop",)))
+    (finding,) = result.findings
+    assert finding.code == "dkim.cname_loop"
+    assert finding.details["chain"] == [
+        "loop._domainkey.dkim-keys.test",
+        "loop.chain-a.test",
+        "loop.chain-b.test",
+        "loop.chain-a.test",
+    ]
+    assert "loops back to loop.chain-a.test" in finding.message
 
 
 @pytest.mark.parametrize("selector", ["bad..sel", "x" * 64])
