@@ -20,7 +20,7 @@ from typing import Any, Literal, NamedTuple
 
 from checks.result import CheckResult, Scalar, Severity, Status
 
-__all__ = ["RULES", "Direction", "Drift", "Order", "Rule", "detect_drift", "rule_for"]
+__all__ = ["RULES", "Ceiling", "Direction", "Drift", "Order", "Rule", "detect_drift", "rule_for"]
 
 
 class Order(NamedTuple):
@@ -29,7 +29,14 @@ class Order(NamedTuple):
     levels: tuple[Scalar | tuple[Scalar, ...], ...]
 
 
-Compare = Order | Literal["higher", "true", "false", "pass", "neutral"]
+class Ceiling(NamedTuple):
+    """A higher number is stronger up to `limit`; a move to or from a value above it has no
+    direction (above it, more stops meaning better)."""
+
+    limit: float
+
+
+Compare = Order | Ceiling | Literal["higher", "true", "false", "pass", "neutral"]
 
 
 class Rule(NamedTuple):
@@ -47,6 +54,7 @@ DMARC_POLICY = Order(("none", "quarantine", "reject"))
 # ---------------------------------------------------------------------------------------------
 # THE DRIFT RULES. First match wins. compare:
 #   Order(...)  ordinal, weakest first    "higher"  a larger number is stronger
+#   Ceiling(n)  "higher" up to n; a change involving a value above n has no direction
 #   "true"      True is the strong value  "false"   False is the strong value
 #   "pass"      "pass" is strong, any other result token weak
 #   "neutral"   no direction: every change is "changed" (warning)
@@ -68,7 +76,9 @@ RULES: tuple[Rule, ...] = (
     Rule("spf.include.*", "neutral", WARNING),  # critical only via spf.expected_include.*
     # DKIM (RFC 6376 §3.6.1: empty p= revokes; t=y is testing; RFC 8301: key size)
     Rule("dkim.*.present", "true", CRITICAL),
-    Rule("dkim.*.key_bits", "higher", CRITICAL),
+    # RSA bits: verifiers must handle keys up to 4096 bits only (RFC 8301 §3.2), so a larger key
+    # is not stronger for mail: 2048 → 16384 and back are both a neutral change.
+    Rule("dkim.*.key_bits", Ceiling(4096), CRITICAL),
     Rule("dkim.*.revoked", "false", CRITICAL),
     Rule("dkim.*.testing", "false", WARNING),
     # MX
@@ -196,6 +206,11 @@ def _compare(compare: Compare, before: object, after: object) -> int:
     if isinstance(compare, Order):
         b, a = _level(compare, before), _level(compare, after)
         return 0 if b is None or a is None else _sign(a - b)
+    if isinstance(compare, Ceiling):
+        pair = (before, after)
+        numbers = [v for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
+        within = len(numbers) == 2 and max(numbers) <= compare.limit
+        return _higher(before, after) if within else 0
     return _COMPARATORS[compare](before, after)
 
 

@@ -6,7 +6,8 @@ Selectors cannot be discovered from DNS (internet.nl #839), so they are configur
     2. tell "no such selector" from "CNAME present, key absent" (an ESP or M365 with DKIM
        switched off: cammurray/orca #5), and flag several TXT records at one selector;
     3. parse the key record (`_dkim_key`) and judge it: type allowed, RSA size (RFC 8301 §3.2:
-       under 1024 bits is unusable, under 2048 is weak), revoked, testing, sha1-only, service.
+       under 1024 bits is unusable, under 2048 is weak, over 4096 may not verify), revoked,
+       testing, sha1-only (RFC 8301 §3.1: no signature with such a key verifies), service.
 
 checkdmarc has no DKIM checks, so nothing here goes through `_checkdmarc`.
 """
@@ -34,6 +35,7 @@ __all__ = ["Config", "DkimCheck"]
 CRITICAL, WARNING, INFO = Severity.CRITICAL, Severity.WARNING, Severity.INFO
 RSA_MINIMUM_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
 RSA_RECOMMENDED_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least this
+RSA_MAXIMUM_VERIFIED_BITS = 4096  # RFC 8301 §3.2: verifiers MUST handle keys only up to this
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,6 +254,17 @@ def _judge_size(selector: str, key: DkimKey, config: Config, shown: str, out: Ou
             selector=selector,
             key_bits=bits,
         )
+    elif bits > RSA_MAXIMUM_VERIFIED_BITS:
+        out.add(
+            "dkim.key_too_long",
+            WARNING,
+            f"The RSA key at {shown} has {bits} bits; verifiers are only required to handle "
+            f"keys up to {RSA_MAXIMUM_VERIFIED_BITS} bits (RFC 8301 §3.2), so receivers may "
+            "fail to verify its signatures.",
+            selector=selector,
+            key_bits=bits,
+            limit_bits=RSA_MAXIMUM_VERIFIED_BITS,
+        )
     elif bits < max(RSA_RECOMMENDED_BITS, config.min_key_bits):
         out.add(
             "dkim.key_weak",
@@ -276,9 +289,12 @@ def _judge_flags(selector: str, key: DkimKey, shown: str, out: Outcome) -> None:
         if "sha1" in key.hashes:
             out.add(
                 "dkim.sha1_only",
-                WARNING,
-                f"The key at {shown} allows only sha1 (h=sha1), which RFC 8301 forbids.",
+                CRITICAL,
+                f"The key at {shown} allows only sha1 (h=sha1): verifiers must not accept "
+                "sha1 signatures (RFC 8301 §3.1) and must refuse this key for sha256 ones "
+                "(RFC 6376 §6.1.2), so every signature made with it fails.",
                 selector=selector,
+                hashes=list(key.hashes),
             )
         else:
             out.add(
