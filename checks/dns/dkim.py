@@ -148,6 +148,7 @@ def _ask_selector(resolver: Resolver, name: str, selector: str, out: Outcome) ->
     try:
         return chase(resolver, name, "TXT")
     except UnaskableName as exc:
+        out.evidence["selectors"][selector] = {"name": exc.name, "problem": str(exc)}
         if exc.reason != "name_too_long":
             out.add(
                 "dkim.selector_invalid",

@@ -110,6 +110,7 @@ def test_dkim_selector_over_the_name_limit_fails_with_its_own_code(resolver: Res
     assert finding.details["selector"] == "s1"
     assert finding.details["octets"] == 269
     assert result.observations["dkim.s1.present"] is False
+    assert "269 octets" in result.evidence["selectors"]["s1"]["problem"]
     assert resolver.queries_sent == 0
 
 
