@@ -105,3 +105,15 @@ def test_report_authorisation_behind_a_loop_is_a_loop(resolver: Resolver) -> Non
     assert finding.severity is Severity.WARNING
     assert finding.details["destination"] == "chain-a.test"
     assert result.evidence["report_authorizations"][0]["problem"].startswith("the CNAME chain")
+
+
+def test_dmarc_loop_met_only_by_the_tree_walk_is_a_warning(resolver: Resolver) -> None:
+    """Below the looped name, RFC 7489 uses the organizational record; only RFC 9989
+    receivers, walking the tree through the loop, are affected."""
+    result = run("dns.dmarc", resolver, f"mail.{LOOPED}")
+    assert result.status is Status.WARN
+    assert result.codes() == {"dmarc.cname_loop"}
+    (finding,) = result.findings
+    assert finding.severity is Severity.WARNING
+    assert finding.details["name"] == f"_dmarc.{LOOPED}"
+    assert result.observations["dmarc.source"] == "organizational"
