@@ -7,6 +7,7 @@ matches it (`fnmatch`, so `dkim.*.key_bits` covers every selector).
 
 compare:
     Order(...)  ordinal, weakest first    "higher"  a larger number is stronger
+    Ceiling(n)  "higher" up to n; a change involving a value above n has no direction
     "true"      True is the strong value  "false"   False is the strong value
     "pass"      "pass" is strong, any other result token weak
     "neutral"   no direction: every change is "changed" (warning)
@@ -18,7 +19,7 @@ from typing import Literal, NamedTuple
 
 from checks.result import Scalar, Severity
 
-__all__ = ["CRITICAL", "WARNING", "Compare", "Order", "Rule"]
+__all__ = ["CRITICAL", "WARNING", "Ceiling", "Compare", "Order", "Rule"]
 
 CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 
@@ -29,7 +30,14 @@ class Order(NamedTuple):
     levels: tuple[Scalar | tuple[Scalar, ...], ...]
 
 
-Compare = Order | Literal["higher", "true", "false", "pass", "neutral"]
+class Ceiling(NamedTuple):
+    """A higher number is stronger up to `limit`; a move to or from a value above it has no
+    direction (above it, more stops meaning better)."""
+
+    limit: float
+
+
+Compare = Order | Ceiling | Literal["higher", "true", "false", "pass", "neutral"]
 
 
 class Rule(NamedTuple):

@@ -14,6 +14,11 @@ A monitor reports both views: receivers of both generations are deployed, and th
 when a subdomain publishes `psd=n`, when the PSL's private section draws the line elsewhere, or
 when a public suffix operator publishes `psd=y`. The per-run resolver cache makes the walk cheap:
 names above the organizational domain (`_dmarc.com`) are asked once per run.
+
+A `_dmarc` name over 255 octets cannot hold a record: it counts as an empty answer, so a long
+subdomain still falls back to its organizational domain (§6.6.3) and the walk passes over it.
+A CNAME loop or over-long chain is different: receivers' resolvers give up (SERVFAIL), which
+is a temporary error, not an empty answer, so RFC 7489 discovery stops there (`blocked`).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ import dataclasses
 
 from checks import psl
 from checks.dns import _checkdmarc
-from checks.dns._lookup import chase
-from checks.dns.resolver import Answer, Resolver
+from checks.dns._lookup import CnameChainBroken, chase
+from checks.dns.resolver import Answer, Resolver, UnaskableName
 
 __all__ = ["Discovery", "Lookup", "discover", "organizational_domain"]
 
@@ -37,11 +42,18 @@ def organizational_domain(domain: str) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Lookup:
-    """What `_dmarc.<domain>` held."""
+    """What `_dmarc.<domain>` held; `problem` when the name cannot exist or its CNAME chain
+    cannot be followed (then `answer` holds no records)."""
 
     domain: str
     answer: Answer
     dmarc: tuple[str, ...]
+    problem: UnaskableName | CnameChainBroken | None = None
+
+    @property
+    def broken(self) -> bool:
+        """A CNAME loop or over-long chain: receivers cannot read what is there."""
+        return isinstance(self.problem, CnameChainBroken)
 
     @property
     def name(self) -> str:
@@ -63,8 +75,9 @@ class Discovery:
 
     `legacy` is the lookup whose record (or records) RFC 7489 receivers use, `source` says
     whether it is the domain's own ("domain") or the organizational domain's
-    ("organizational"); both are None when no DMARC record was found. `bis` is the RFC 9989
-    choice. `lookups` lists every name asked, in order, for the evidence.
+    ("organizational"); both are None when no DMARC record was found. `blocked` is the lookup
+    whose broken CNAME chain stopped RFC 7489 discovery, if any. `bis` is the RFC 9989 choice.
+    `lookups` lists every name asked, in order, for the evidence.
     """
 
     domain: str
@@ -73,6 +86,7 @@ class Discovery:
     source: str | None
     bis: Lookup | None
     lookups: tuple[Lookup, ...]
+    blocked: Lookup | None = None
 
 
 class _Asker:
@@ -84,10 +98,19 @@ class _Asker:
 
     def __call__(self, domain: str) -> Lookup:
         if domain not in self.done:
-            answer = chase(self.resolver, f"_dmarc.{domain}", "TXT")
-            dmarc = tuple(r for r in answer.records if _checkdmarc.is_dmarc_record(r))
-            self.done[domain] = Lookup(domain, answer, dmarc)
+            self.done[domain] = self._ask(domain)
         return self.done[domain]
+
+    def _ask(self, domain: str) -> Lookup:
+        name = f"_dmarc.{domain}"
+        try:
+            answer = chase(self.resolver, name, "TXT")
+        except UnaskableName as exc:
+            return Lookup(domain, Answer(name, "TXT", ()), (), exc)
+        except CnameChainBroken as exc:
+            return Lookup(domain, Answer(name, "TXT", (), cname_chain=exc.chain), (), exc)
+        dmarc = tuple(r for r in answer.records if _checkdmarc.is_dmarc_record(r))
+        return Lookup(domain, answer, dmarc)
 
 
 def _psd(record: str) -> str:
@@ -141,9 +164,14 @@ def discover(resolver: Resolver, domain: str) -> Discovery:
     own = ask(domain)
     legacy: Lookup | None = None
     source: str | None = None
+    blocked: Lookup | None = None
     if own.dmarc:
         legacy, source = own, "domain"
+    elif own.broken:
+        blocked = own
     elif org != domain and ask(org).dmarc:
         legacy, source = ask(org), "organizational"
-    bis = _bis(domain, own, ask)
-    return Discovery(domain, org, legacy, source, bis, tuple(ask.done.values()))
+    elif org != domain and ask(org).broken:
+        blocked = ask(org)
+    bis = None if own.broken else _bis(domain, own, ask)
+    return Discovery(domain, org, legacy, source, bis, tuple(ask.done.values()), blocked)

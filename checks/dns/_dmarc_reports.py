@@ -6,7 +6,10 @@ destination must publish `<policy-domain>._report._dmarc.<destination-host>` TXT
 (`reports.example.com` for `example.com`) needs nothing (checkdmarc #21, #23). A DNS wildcard
 at the destination answers the exact name by itself, so one query per host is enough.
 
-A failed query is "could not measure", never "not authorised" (checkdmarc #90).
+A failed query is "could not measure", never "not authorised" (checkdmarc #90). A name over 255
+octets cannot be asked at all: §7.1 says the reporter then cannot confirm the relationship and
+stops, so the destination gets no reports; `problem` says so, as it does for a CNAME chain that
+loops or runs too long.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from collections.abc import Iterable
 from checks.dns import _checkdmarc
 from checks.dns._checkdmarc import ReportUri
 from checks.dns._dmarc_discovery import organizational_domain
-from checks.dns._lookup import answer_evidence, chase
-from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel
+from checks.dns._lookup import CnameChainBroken, answer_evidence, chase
+from checks.dns.resolver import DnsUnavailable, Resolver, UnaskableName, to_alabel
 
 __all__ = ["Destination", "check_destinations"]
 
@@ -33,6 +36,7 @@ class Destination:
     asked: str
     authorized: bool
     evidence: dict[str, object]
+    problem: UnaskableName | CnameChainBroken | None = None
 
 
 def _external_hosts(
@@ -69,6 +73,10 @@ def check_destinations(
             answer = chase(resolver, asked, "TXT")
         except DnsUnavailable as exc:
             failures.append(exc)
+            continue
+        except (UnaskableName, CnameChainBroken) as exc:
+            evidence: dict[str, object] = {"name": asked, "type": "TXT", "problem": str(exc)}
+            verdicts.append(Destination(tag, uri, host, asked, False, evidence, exc))
             continue
         authorized = any(_checkdmarc.is_dmarc_record(r) for r in answer.records)
         verdicts.append(Destination(tag, uri, host, asked, authorized, answer_evidence(answer)))

@@ -4,6 +4,11 @@ Each check only measures: it fills an `Outcome` (findings, observations, evidenc
 `run_measurement` time it, roll its status up and turn a `DnsUnavailable` into the one finding
 every check reports the same way. That keeps the rule "could not ask is ERROR, never FAIL, never
 missing" in one place instead of six (checkdmarc #90, websegura #248).
+
+A name no query can carry (`UnaskableName`) and a CNAME chain that loops or runs too long
+(`CnameChainBroken`) are facts about the domain, not failures: each check catches them where it
+knows what they mean (`Outcome.unaskable`, `Outcome.cname_broken`). Should one escape anyway,
+the envelope records it as an unmeasurable finding instead of letting the run crash.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from checks.base import CheckContext
-from checks.dns.resolver import DnsUnavailable, to_ulabel
+from checks.dns._lookup import CnameChainBroken
+from checks.dns.resolver import MAX_NAME_OCTETS, DnsUnavailable, UnaskableName, to_ulabel
 from checks.result import CheckResult, Finding, Scalar, Severity, rollup_status
 
 __all__ = ["Outcome", "run_measurement"]
@@ -53,6 +59,67 @@ class Outcome:
             )
         )
 
+    def unaskable(
+        self,
+        exc: UnaskableName,
+        severity: Severity,
+        consequence: str,
+        *,
+        unmeasurable: bool = False,
+        **details: Any,
+    ) -> None:
+        """Record a name no query can carry; `consequence` says what that means here."""
+        if exc.reason == "name_too_long":
+            what = (
+                f"is {len(exc.name)} characters ({exc.octets} octets on the wire), over the "
+                f"{MAX_NAME_OCTETS}-octet limit of a DNS name"
+            )
+        else:
+            what = f"is not a name DNS can carry ({exc})"
+        self.findings.append(
+            Finding(
+                code=exc.code,
+                severity=severity,
+                message=f"{to_ulabel(exc.name)} {what}: {consequence}",
+                details={
+                    "name": exc.name,
+                    "octets": exc.octets,
+                    "limit": MAX_NAME_OCTETS,
+                    "reason": exc.reason,
+                    **details,
+                },
+                unmeasurable=unmeasurable,
+            )
+        )
+
+    def cname_broken(
+        self,
+        exc: CnameChainBroken,
+        prefix: str,
+        severity: Severity,
+        consequence: str,
+        *,
+        unmeasurable: bool = False,
+        **details: Any,
+    ) -> None:
+        """Record a CNAME loop or over-long chain as `<prefix>.cname_loop` or
+        `<prefix>.cname_chain_too_long`; `consequence` says what that means here."""
+        self.findings.append(
+            Finding(
+                code=f"{prefix}.{exc.code_suffix}",
+                severity=severity,
+                message=f"{exc.describe()}: {consequence}",
+                details={
+                    "name": exc.name,
+                    "chain": list(exc.chain),
+                    "hops": exc.hops,
+                    "limit": exc.limit,
+                    **details,
+                },
+                unmeasurable=unmeasurable,
+            )
+        )
+
 
 def run_measurement(
     check: str, subject: str, ctx: CheckContext, measure: Callable[[Outcome], None]
@@ -60,7 +127,8 @@ def run_measurement(
     """Run `measure` inside the result envelope.
 
     A `DnsUnavailable` that escapes `measure` means the rest could not be measured: it is
-    recorded as an unmeasurable finding, and what was measured before it is kept as it is.
+    recorded as an unmeasurable finding, and what was measured before it is kept as it is. So
+    is an `UnaskableName` or `CnameChainBroken` the check did not handle itself: never a crash.
 
     Args:
         check: short check name ("dmarc").
@@ -78,6 +146,12 @@ def run_measurement(
         measure(outcome)
     except DnsUnavailable as exc:
         outcome.unavailable(exc)
+    except UnaskableName as exc:
+        outcome.unaskable(exc, Severity.CRITICAL, "the check could not finish.", unmeasurable=True)
+    except CnameChainBroken as exc:
+        outcome.cname_broken(
+            exc, "dns", Severity.CRITICAL, "the check could not finish.", unmeasurable=True
+        )
     return CheckResult(
         check=check,
         kind="dns",

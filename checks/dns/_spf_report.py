@@ -14,14 +14,8 @@ from typing import Any
 
 import idna
 
-from checks.dns._spf_tree import (
-    IGNORED_AFTER_ALL,
-    REDIRECT_IGNORED,
-    UNKNOWN_MODIFIER,
-    RecordNode,
-    TermNode,
-    Tree,
-)
+from checks.dns._spf_term_findings import term_findings
+from checks.dns._spf_tree import IGNORED_AFTER_ALL, RecordNode, TermNode, Tree
 from checks.dns.resolver import to_alabel, to_ulabel
 from checks.result import Finding, Scalar, Severity
 
@@ -115,99 +109,7 @@ def _node_findings(node: RecordNode) -> Iterator[Finding]:
             terms=after_all,
         )
     for tn in node.terms:
-        yield from _term_findings(node, tn, shown)
-
-
-def _term_findings(node: RecordNode, tn: TermNode, shown: str) -> Iterator[Finding]:
-    term = tn.term
-    where = {"domain": node.domain, "term": term.text}
-    if tn.skipped == REDIRECT_IGNORED:
-        yield _finding(
-            "spf.redirect_ignored",
-            INFO,
-            f"'{term.text}' in the record of {shown} is ignored because 'all' is present (§5.1).",
-            **where,
-        )
-    if tn.skipped == UNKNOWN_MODIFIER:
-        yield _finding(
-            "spf.unknown_modifier", INFO, f"Unknown modifier '{term.text}' ignored.", **where
-        )
-    if tn.active and (term.name == "ptr" or term.uses_p_macro):
-        yield _finding(
-            "spf.ptr_deprecated",
-            WARN,
-            f"'{term.text}' in the record of {shown} uses ptr, which SHOULD NOT be used "
-            "(§5.5): slow, unreliable, and ignored by some receivers.",
-            **where,
-        )
-    if tn.dns_error is not None:
-        exc = tn.dns_error
-        yield Finding(
-            code=f"dns.{exc.cause}",
-            severity=CRIT,
-            message=f"Could not measure: the {exc.rdtype} query for {to_ulabel(exc.name)} "
-            f"(for '{term.text}' in the record of {shown}) failed ({exc.cause}).",
-            details={
-                **where,
-                "name": exc.name,
-                "rdtype": exc.rdtype,
-                "cause": exc.cause,
-                "detail": exc.detail,
-            },
-            unmeasurable=True,
-        )
-    if tn.problem:
-        yield from _problem_findings(tn, where, shown)
-
-
-def _problem_findings(tn: TermNode, where: dict[str, Any], shown: str) -> Iterator[Finding]:
-    term, problem = tn.term, tn.problem
-    target = tn.target or term.domain_spec or ""
-    if problem in {"no_record", "malformed_domain"} and term.name in {"include", "redirect"}:
-        why = "is not a valid domain name" if problem == "malformed_domain" else "has no SPF record"
-        clause = "§5.2" if term.name == "include" else "§6.1"
-        yield _finding(
-            f"spf.{term.name}_no_record",
-            CRIT,
-            f"'{term.text}' in the record of {shown}: {to_ulabel(target)} {why}, "
-            f"which is a permerror ({clause}).",
-            **where,
-            target=target,
-        )
-    elif problem == "malformed_domain":
-        yield _finding(
-            "spf.malformed_domain",
-            WARN,
-            f"'{term.text}' in the record of {shown} names no valid domain; it never matches.",
-            **where,
-        )
-    elif problem == "multiple_records":
-        yield _finding(
-            "spf.multiple_records",
-            CRIT,
-            f"{to_ulabel(target)} (reached by '{term.text}' from {shown}) publishes more than "
-            "one SPF record: permerror (§4.5).",
-            **where,
-            target=target,
-        )
-    elif problem == "loop":
-        yield _finding(
-            "spf.loop",
-            CRIT,
-            f"'{term.text}' in the record of {shown} leads back to {to_ulabel(target)}, "
-            "which is already on this path: the evaluation can never finish (permerror).",
-            **where,
-            target=target,
-        )
-    elif problem == "mx_too_many_hosts":
-        yield _finding(
-            "spf.mx_too_many_hosts",
-            CRIT,
-            f"'{term.text}' in the record of {shown}: {to_ulabel(target)} has {tn.mx_hosts} MX "
-            "hosts; more than 10 address lookups for one mx is a permerror (§4.6.4).",
-            **where,
-            hosts=tn.mx_hosts,
-        )
+        yield from term_findings(node, tn, shown)
 
 
 def _limit_findings(tree: Tree, max_lookups: int, max_voids: int) -> Iterator[Finding]:

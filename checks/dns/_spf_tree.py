@@ -27,7 +27,7 @@ import idna
 
 from checks.dns._spf_grammar import SpfRecord, Term, is_spf_record, parse_record
 from checks.dns._spf_macro import expand
-from checks.dns.resolver import Answer, DnsUnavailable, to_alabel
+from checks.dns.resolver import Answer, DnsUnavailable, UnaskableName, name_problem, to_alabel
 
 __all__ = ["RecordNode", "TermNode", "Tree", "valid_domain", "walk"]
 
@@ -54,7 +54,7 @@ class TermNode:
     records: tuple[str, ...] = ()  # addresses, MX hosts or TXT records found
     void: bool = False
     mx_hosts: int = 0
-    problem: str | None = None  # no_record, multiple_records, loop, truncated, mx_too_many...
+    problem: str | None = None  # no_record, name_too_long, multiple_records, loop, mx_too_many...
     dns_error: DnsUnavailable | None = None
     child: RecordNode | None = None
     ordinal: int | None = None  # position in the global lookup count (1-based)
@@ -237,7 +237,9 @@ def _set_target(tn: TermNode, domain: str) -> None:
     except idna.IDNAError:
         alabel = ""
     if not valid_domain(alabel):
-        tn.problem = "malformed_domain"
+        unaskable = name_problem(alabel) if alabel else None
+        too_long = unaskable is not None and unaskable.reason == "name_too_long"
+        tn.problem = "name_too_long" if too_long else "malformed_domain"
         return
     tn.target = alabel.rstrip(".")
 
@@ -278,7 +280,7 @@ def _resolve(tn: TermNode, resolver: Any) -> None:
         tn.records, tn.void = _QUERIES[tn.term.name](resolver, name)
     except DnsUnavailable as exc:
         tn.dns_error = exc
-    except dns.exception.DNSException:
+    except (UnaskableName, dns.exception.DNSException):
         tn.problem = "malformed_domain"
         return
     if tn.term.name == "mx":

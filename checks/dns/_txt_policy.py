@@ -3,7 +3,9 @@
 Both live in one TXT name under the domain; records not starting with their version tag are
 discarded; anything but exactly one remaining record means "not deployed" to senders; the one
 record is parsed (here by checkdmarc, through `_checkdmarc`). Absent or broken records are
-warnings, not failures: both are opt-in hardening, and mail flows without them.
+warnings, not failures: both are opt-in hardening, and mail flows without them. The same holds
+for a name that cannot exist (over 255 octets) and for a CNAME chain senders cannot follow:
+the record is as good as absent, and the finding says why.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Callable
 from checks.dns import _checkdmarc
 from checks.dns._checkdmarc import ParsedRecord, RecordRejected
 from checks.dns._envelope import Outcome
-from checks.dns._lookup import answer_evidence, chase
-from checks.dns.resolver import Resolver, to_ulabel
+from checks.dns._lookup import CnameChainBroken, answer_evidence, chase
+from checks.dns.resolver import Resolver, UnaskableName, to_ulabel
 from checks.result import Severity
 
 __all__ = ["measure_txt_policy"]
@@ -47,7 +49,17 @@ def measure_txt_policy(
     """
     out.versions.update(_checkdmarc.versions())
     shown = to_ulabel(name)
-    answer = chase(resolver, name, "TXT")
+    try:
+        answer = chase(resolver, name, "TXT")
+    except UnaskableName as exc:
+        out.observations[f"{check}.present"] = False
+        out.unaskable(exc, Severity.WARNING, f"no {version} record can be published there.")
+        return None
+    except CnameChainBroken as exc:
+        out.evidence["lookup"] = {"name": name, "type": "TXT", "cname_chain": list(exc.chain)}
+        out.observations[f"{check}.present"] = False
+        out.cname_broken(exc, check, Severity.WARNING, f"senders never reach a {version} record.")
+        return None
     out.evidence["lookup"] = answer_evidence(answer)
     candidate = _single_candidate(answer.records, name, version, check, out)
     if candidate is None:

@@ -6,7 +6,8 @@ Selectors cannot be discovered from DNS (internet.nl #839), so they are configur
     2. tell "no such selector" from "CNAME present, key absent" (an ESP or M365 with DKIM
        switched off: cammurray/orca #5), and flag several TXT records at one selector;
     3. parse the key record (`_dkim_key`) and judge it: type allowed, RSA size (RFC 8301 §3.2:
-       under 1024 bits is unusable, under 2048 is weak), revoked, testing, sha1-only, service.
+       under 1024 bits is unusable, under 2048 is weak, over 4096 may not verify), revoked,
+       testing, sha1-only (RFC 8301 §3.1: no signature with such a key verifies), service.
 
 checkdmarc has no DKIM checks, so nothing here goes through `_checkdmarc`.
 """
@@ -15,15 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 
-import dns.exception
-import dns.name
-
 from checks.base import CheckContext, DomainTarget
 from checks.dns._dkim_key import KNOWN_KEY_TYPES, DkimKey, DkimKeyError, parse_dkim_key
 from checks.dns._envelope import Outcome, run_measurement
-from checks.dns._lookup import answer_evidence, chase
-from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel, to_ulabel
-from checks.drift_rules import Rule
+from checks.dns._lookup import CnameChainBroken, answer_evidence, chase
+from checks.dns.resolver import (
+    Answer,
+    DnsUnavailable,
+    Resolver,
+    UnaskableName,
+    to_alabel,
+    to_ulabel,
+)
+from checks.drift_rules import Ceiling, Rule
 from checks.result import CheckResult, Severity
 
 __all__ = ["Config", "DkimCheck"]
@@ -31,6 +36,7 @@ __all__ = ["Config", "DkimCheck"]
 CRITICAL, WARNING, INFO = Severity.CRITICAL, Severity.WARNING, Severity.INFO
 RSA_MINIMUM_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller keys
 RSA_RECOMMENDED_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least this
+RSA_MAXIMUM_VERIFIED_BITS = 4096  # RFC 8301 §3.2: verifiers MUST handle keys only up to this
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +67,9 @@ class DkimCheck:
     # RFC 6376 §3.6.1: empty p= revokes; t=y is testing; RFC 8301: key size
     drift_rules = (
         Rule("dkim.*.present", "true", CRITICAL),
-        Rule("dkim.*.key_bits", "higher", CRITICAL),
+        # RSA bits: verifiers must handle keys up to 4096 bits only (RFC 8301 §3.2), so a larger
+        # key is not stronger for mail: 2048 → 16384 and back are both a neutral change.
+        Rule("dkim.*.key_bits", Ceiling(4096), CRITICAL),
         Rule("dkim.*.revoked", "false", CRITICAL),
         Rule("dkim.*.testing", "false", WARNING),
     )
@@ -106,19 +114,11 @@ def _measure_selector(
 ) -> None:
     name = f"{selector}._domainkey.{domain}"
     shown = to_ulabel(name)
-    try:
-        dns.name.from_text(name)
-    except dns.exception.DNSException as exc:
-        out.add(
-            "dkim.selector_invalid",
-            CRITICAL,
-            f"Selector {selector!r} cannot form a DNS name ({exc}); no key can be found.",
-            selector=selector,
-        )
-        return
-    answer = chase(resolver, name, "TXT")
-    out.evidence["selectors"][selector] = answer_evidence(answer)
     prefix = f"dkim.{selector}"
+    answer = _ask_selector(resolver, name, selector, out)
+    if answer is None:
+        return
+    out.evidence["selectors"][selector] = answer_evidence(answer)
     chain = list(answer.cname_chain)
     out.observations[f"{prefix}.cname"] = chain[-1] if chain else ""
     if not answer.records:
@@ -155,6 +155,48 @@ def _measure_selector(
     if key is not None:
         _observe(prefix, key, out)
         _judge_key(selector, key, config, shown, out)
+
+
+def _ask_selector(resolver: Resolver, name: str, selector: str, out: Outcome) -> Answer | None:
+    """The answer at the selector's name; None, with a finding, when there can be no key.
+
+    A selector that cannot form a name, a name over 255 octets, a CNAME loop and a chain longer
+    than resolvers follow each get their own finding: "no key" would send the operator to the
+    wrong place.
+    """
+    prefix = f"dkim.{selector}"
+    try:
+        return chase(resolver, name, "TXT")
+    except UnaskableName as exc:
+        out.evidence["selectors"][selector] = {"name": exc.name, "problem": str(exc)}
+        if exc.reason != "name_too_long":
+            out.add(
+                "dkim.selector_invalid",
+                CRITICAL,
+                f"Selector {selector!r} cannot form a DNS name ({exc}); no key can be found.",
+                selector=selector,
+            )
+            return None
+        out.observations[f"{prefix}.present"] = False
+        out.unaskable(
+            exc,
+            CRITICAL,
+            f"no key can be published there, so signatures with selector {selector} fail "
+            "(a shorter selector or domain is needed).",
+            selector=selector,
+        )
+    except CnameChainBroken as exc:
+        out.evidence["selectors"][selector] = {"name": name, "cname_chain": list(exc.chain)}
+        out.observations[f"{prefix}.present"] = False
+        out.observations[f"{prefix}.cname"] = exc.chain[-1]
+        out.cname_broken(
+            exc,
+            "dkim",
+            CRITICAL,
+            f"verifiers never reach a key, so signatures with selector {selector} fail.",
+            selector=selector,
+        )
+    return None
 
 
 def _first_key(selector: str, records: list[str], shown: str, out: Outcome) -> DkimKey | None:
@@ -233,6 +275,17 @@ def _judge_size(selector: str, key: DkimKey, config: Config, shown: str, out: Ou
             selector=selector,
             key_bits=bits,
         )
+    elif bits > RSA_MAXIMUM_VERIFIED_BITS:
+        out.add(
+            "dkim.key_too_long",
+            WARNING,
+            f"The RSA key at {shown} has {bits} bits; verifiers are only required to handle "
+            f"keys up to {RSA_MAXIMUM_VERIFIED_BITS} bits (RFC 8301 §3.2), so receivers may "
+            "fail to verify its signatures.",
+            selector=selector,
+            key_bits=bits,
+            limit_bits=RSA_MAXIMUM_VERIFIED_BITS,
+        )
     elif bits < max(RSA_RECOMMENDED_BITS, config.min_key_bits):
         out.add(
             "dkim.key_weak",
@@ -257,9 +310,12 @@ def _judge_flags(selector: str, key: DkimKey, shown: str, out: Outcome) -> None:
         if "sha1" in key.hashes:
             out.add(
                 "dkim.sha1_only",
-                WARNING,
-                f"The key at {shown} allows only sha1 (h=sha1), which RFC 8301 forbids.",
+                CRITICAL,
+                f"The key at {shown} allows only sha1 (h=sha1): verifiers must not accept "
+                "sha1 signatures (RFC 8301 §3.1) and must refuse this key for sha256 ones "
+                "(RFC 6376 §6.1.2), so every signature made with it fails.",
                 selector=selector,
+                hashes=list(key.hashes),
             )
         else:
             out.add(

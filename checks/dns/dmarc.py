@@ -15,6 +15,7 @@ parsers through `_checkdmarc`. See docs/dns-checks.md for codes and observations
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from checks.base import CheckContext, DomainTarget
 from checks.dns import _checkdmarc
@@ -25,10 +26,10 @@ from checks.dns._dmarc_record import (
     DmarcSyntaxError,
     parse_dmarc_record,
 )
-from checks.dns._dmarc_reports import check_destinations
+from checks.dns._dmarc_reports import Destination, check_destinations
 from checks.dns._envelope import Outcome, run_measurement
-from checks.dns._lookup import answer_evidence
-from checks.dns.resolver import Resolver, to_alabel, to_ulabel
+from checks.dns._lookup import CnameChainBroken, answer_evidence
+from checks.dns.resolver import Resolver, UnaskableName, to_alabel, to_ulabel
 from checks.drift_rules import Order, Rule
 from checks.result import CheckResult, Severity
 
@@ -90,8 +91,9 @@ class DmarcCheck:
 def _measure(resolver: Resolver, domain: str, config: Config, out: Outcome) -> None:
     out.versions.update(_checkdmarc.versions())
     found = discover(resolver, domain)
-    out.evidence["lookups"] = [answer_evidence(lookup.answer) for lookup in found.lookups]
+    out.evidence["lookups"] = [_lookup_evidence(lookup) for lookup in found.lookups]
     out.evidence["organizational_domain"] = found.org_domain
+    _note_problems(found, out)
     _compare_views(found, out)
     _note_unrelated(found.lookups[0], out)
     lookup = _single_record(found, to_ulabel(domain), out)
@@ -115,6 +117,51 @@ def _measure(resolver: Resolver, domain: str, config: Config, out: Outcome) -> N
     _judge_reporting(resolver, lookup.domain, record, out)
 
 
+def _lookup_evidence(lookup: Lookup) -> dict[str, object]:
+    evidence = answer_evidence(lookup.answer)
+    if lookup.problem is not None:
+        evidence["problem"] = str(lookup.problem)
+    return evidence
+
+
+def _note_problems(found: Discovery, out: Outcome) -> None:
+    """Names that cannot hold a record, and chains receivers cannot follow, with what each
+    means for discovery."""
+    own = found.lookups[0]
+    for lookup in found.lookups:
+        problem = lookup.problem
+        if isinstance(problem, UnaskableName):
+            if lookup is not own:
+                why = "no DMARC record can be published there; the tree walk passes over it."
+            elif found.org_domain != found.domain:
+                why = (
+                    "the domain cannot publish a DMARC record of its own; receivers look for "
+                    f"one at _dmarc.{found.org_domain} instead (RFC 7489 §6.6.3)."
+                )
+            else:
+                why = (
+                    "the domain cannot publish a DMARC record, and it is its own "
+                    "organizational domain: no policy can apply to it."
+                )
+            out.unaskable(problem, INFO, why)
+        elif isinstance(problem, CnameChainBroken):
+            if lookup is found.blocked:
+                out.cname_broken(
+                    problem,
+                    "dmarc",
+                    CRITICAL,
+                    "receivers' resolvers give up, so they read no DMARC policy for "
+                    f"{to_ulabel(found.domain)} (a temporary error to them, not a fallback).",
+                )
+            else:
+                out.cname_broken(
+                    problem,
+                    "dmarc",
+                    WARNING,
+                    "RFC 9989 receivers walking the DNS tree cannot read a record there.",
+                )
+
+
 def _note_unrelated(own: Lookup, out: Outcome) -> None:
     if own.unrelated:
         out.add(
@@ -131,6 +178,8 @@ def _single_record(found: Discovery, shown: str, out: Outcome) -> Lookup | None:
     lookup = found.legacy
     if lookup is None:
         out.observations["dmarc.present"] = False
+        if found.blocked is not None:
+            return None  # the broken chain is the finding; "no record" would be wrong
         out.add(
             "dmarc.missing",
             CRITICAL,
@@ -292,7 +341,9 @@ def _judge_reporting(
     if verdicts:
         out.evidence["report_authorizations"] = [v.evidence for v in verdicts]
     for verdict in verdicts:
-        if not verdict.authorized:
+        if verdict.problem is not None:
+            _note_unconfirmable(verdict, policy_domain, out)
+        elif not verdict.authorized:
             out.add(
                 "dmarc.external_destination_unauthorized",
                 WARNING,
@@ -303,3 +354,16 @@ def _judge_reporting(
                 destination=verdict.host,
                 asked=verdict.asked,
             )
+
+
+def _note_unconfirmable(verdict: Destination, policy_domain: str, out: Outcome) -> None:
+    """A destination whose authorisation name cannot be asked or followed gets no reports."""
+    consequence = (
+        f"reporters cannot confirm that {verdict.host} accepts reports about "
+        f"{to_ulabel(policy_domain)} and send none there (RFC 7489 §7.1)."
+    )
+    where: dict[str, Any] = {"tag": verdict.tag, "uri": verdict.uri, "destination": verdict.host}
+    if isinstance(verdict.problem, UnaskableName):
+        out.unaskable(verdict.problem, WARNING, consequence, **where)
+    elif isinstance(verdict.problem, CnameChainBroken):
+        out.cname_broken(verdict.problem, "dmarc", WARNING, consequence, **where)

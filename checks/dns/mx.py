@@ -18,7 +18,7 @@ import dataclasses
 
 from checks.base import CheckContext, DomainTarget
 from checks.dns._envelope import Outcome, run_measurement
-from checks.dns._lookup import answer_evidence, chase
+from checks.dns._lookup import CnameChainBroken, answer_evidence, chase
 from checks.dns.resolver import DnsUnavailable, Resolver, to_alabel, to_ulabel
 from checks.drift_rules import Rule
 from checks.result import CheckResult, Severity
@@ -102,6 +102,15 @@ def _measure(resolver: Resolver, domain: str, out: Outcome) -> None:
             _resolve_host(resolver, host, out)
         except DnsUnavailable as exc:
             out.unavailable(exc)
+        except CnameChainBroken as exc:
+            out.evidence["hosts"][host] = [{"name": host, "cname_chain": list(exc.chain)}]
+            out.cname_broken(
+                exc,
+                "mx",
+                WARNING,
+                "senders never reach an address: mail cannot reach it.",
+                host=host,
+            )
 
 
 def _resolve_host(resolver: Resolver, host: str, out: Outcome) -> None:

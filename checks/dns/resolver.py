@@ -7,6 +7,8 @@ cache outlive one run, or a changed record stays hidden (checkdmarc #90, its DNS
 Exception tree:
     DnsUnavailable          the question could not be answered after all retries
                             (`cause` is "timeout", "servfail", "refused" or "network")
+    UnaskableName           no query can carry the name (over 255 octets, a label over 63,
+                            an empty label, not IDNA): nothing is sent, nothing failed
 
 NXDOMAIN and NODATA are not exceptions: they are answers (`Answer.exists`, `Answer.records`).
 """
@@ -14,6 +16,7 @@ NXDOMAIN and NODATA are not exceptions: they are answers (`Answer.exists`, `Answ
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +30,7 @@ import dns.nameserver
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
+import idna
 from tenacity import (
     RetryError,
     Retrying,
@@ -38,12 +42,16 @@ from tenacity import (
 from checks.dns.names import parse_nameserver, to_alabel, to_ulabel
 
 __all__ = [
+    "MAX_NAME_OCTETS",
     "Answer",
     "DnsUnavailable",
     "Resolver",
+    "UnaskableName",
+    "name_problem",
     "parse_nameserver",
     "to_alabel",
     "to_ulabel",
+    "wire_octets",
 ]
 
 
@@ -56,6 +64,71 @@ class DnsUnavailable(Exception):
         self.cause = cause
         self.detail = detail
         super().__init__(f"{rdtype} {name}: {cause}" + (f" ({detail})" if detail else ""))
+
+
+MAX_NAME_OCTETS = 255  # RFC 1035 §2.3.4, in wire form: 253 characters of text
+MAX_LABEL_OCTETS = 63
+_ASKABLE = re.compile(r"[^.]{1,63}(?:\.[^.]{1,63})*")
+
+
+class UnaskableName(ValueError):
+    """A name no DNS query can carry (RFC 1035 §2.3.4), so no record can exist at it.
+
+    Checks build names by prefixing (`_dmarc.`, `<selector>._domainkey.`, `_smtp._tls.`), so a
+    domain that is itself valid can yield one. Not a `DnsUnavailable`: nothing failed and
+    nothing is worth retrying; each check says what a name that cannot exist means for it.
+
+    Attributes:
+        name: the name as built (A-labels where they could be made).
+        reason: "name_too_long", "label_too_long", "empty_label" or "not_idna".
+        octets: the length of the name in wire form (a length octet per label, plus the root).
+    """
+
+    def __init__(self, name: str, reason: str, octets: int) -> None:
+        self.name = name
+        self.reason = reason
+        self.octets = octets
+        why = {
+            "name_too_long": f"{octets} octets, over the {MAX_NAME_OCTETS}-octet limit",
+            "label_too_long": f"a label over {MAX_LABEL_OCTETS} octets",
+            "empty_label": "an empty label",
+            "not_idna": "a label that is not a valid IDN",
+        }[reason]
+        super().__init__(f"{name}: {why}")
+
+    @property
+    def code(self) -> str:
+        """The finding code: `dns.name_too_long`, else `dns.invalid_name`."""
+        return "dns.name_too_long" if self.reason == "name_too_long" else "dns.invalid_name"
+
+
+def wire_octets(name: str) -> int:
+    """Length of a text name (no trailing dot) in DNS wire form: each label with its length
+    octet, plus the root's zero octet."""
+    return len(name.encode("utf-8")) + 2 if name else 1
+
+
+def name_problem(name: str) -> UnaskableName | None:
+    """Why no query can carry `name` (text, U- or A-labels), or None when one can."""
+    try:
+        alabel = to_alabel(name)
+    except (idna.IDNAError, UnicodeError):
+        return UnaskableName(name, "not_idna", wire_octets(name.strip().rstrip(".")))
+    return _alabel_problem(alabel)
+
+
+def _alabel_problem(alabel: str) -> UnaskableName | None:
+    if len(alabel) <= MAX_NAME_OCTETS - 2 and _ASKABLE.fullmatch(alabel):
+        return None  # the common case, checked on every cache miss: one regex, no split
+    octets = wire_octets(alabel)
+    labels = alabel.split(".")
+    if any(not label for label in labels):
+        return UnaskableName(alabel, "empty_label", octets)
+    if any(len(label) > MAX_LABEL_OCTETS for label in labels):
+        return UnaskableName(alabel, "label_too_long", octets)
+    if octets > MAX_NAME_OCTETS:
+        return UnaskableName(alabel, "name_too_long", octets)
+    return None
 
 
 class _Transient(Exception):
@@ -180,8 +253,12 @@ class Resolver:
 
         Raises:
             DnsUnavailable: after retries the question still timed out or failed.
+            UnaskableName: no query can carry `name`; nothing was sent.
         """
-        key = (to_alabel(name), rdtype.upper())
+        try:
+            key = (to_alabel(name), rdtype.upper())
+        except (idna.IDNAError, UnicodeError):
+            raise UnaskableName(name, "not_idna", wire_octets(name)) from None
         while True:
             with self._lock:
                 cached = self._cache.get(key)
@@ -189,6 +266,10 @@ class Resolver:
                     self.cache_hits += 1
                     self._cache.move_to_end(key)
                     return _raise_or_return(cached[1])
+                # Checked on a miss only: a cached name was askable.
+                problem = _alabel_problem(key[0])
+                if problem is not None:
+                    raise problem
                 waiter = self._inflight.get(key)
                 if waiter is None:
                     self._inflight[key] = threading.Event()
@@ -200,8 +281,9 @@ class Resolver:
         except DnsUnavailable as exc:
             value = exc
         except BaseException:
-            # A name dnspython cannot even encode (empty label, too long): nothing to cache,
-            # but waiters must be released or they would block forever.
+            # Anything else dnspython raises (names it refuses are caught above as
+            # UnaskableName): nothing to cache, but waiters must be released or they would
+            # block forever.
             with self._lock:
                 self._inflight.pop(key).set()
             raise
@@ -231,6 +313,9 @@ class Resolver:
         except dns.resolver.LifetimeTimeout as exc:
             raise _Transient("timeout", f"no answer within {self.timeout:g}s") from exc
         except dns.resolver.NoNameservers as exc:
+            looping = _overlong_chain_response(exc)
+            if looping is not None:
+                return _answer_from_chain(name, rdtype, looping)
             raise _Transient(*_classify_no_nameservers(exc)) from exc
         except dns.exception.Timeout as exc:
             raise _Transient("timeout", str(exc)) from exc
@@ -252,6 +337,32 @@ def _classify_no_nameservers(exc: dns.resolver.NoNameservers) -> tuple[str, str]
         if cause in text:
             return cause.lower(), text
     return "servfail", text
+
+
+def _overlong_chain_response(exc: dns.resolver.NoNameservers) -> dns.message.Message | None:
+    """The response dnspython refused because its CNAME chain runs past 16 names (a loop
+    inside one zone, or a very long in-zone chain): an answer about the domain, not a failure
+    of the server, so it is neither retried nor reported as SERVFAIL."""
+    for error in exc.kwargs.get("errors") or ():
+        if isinstance(error[3], dns.message.ChainTooLong) and error[4] is not None:
+            response: dns.message.Message = error[4]
+            return response
+    return None
+
+
+def _answer_from_chain(name: str, rdtype: str, response: dns.message.Message) -> Answer:
+    """The CNAME chain of `response` from `name`, up to the first repeated name, no records."""
+    targets: dict[str, str] = {}
+    ttl = 300
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            owner = str(rrset.name).rstrip(".").lower()
+            targets[owner] = str(rrset[0].target).rstrip(".").lower()
+            ttl = min(ttl, rrset.ttl)
+    chain = [name]
+    while chain[-1] in targets and chain.count(chain[-1]) == 1:
+        chain.append(targets[chain[-1]])
+    return Answer(name, rdtype, (), cname_chain=tuple(chain), ttl=int(ttl))
 
 
 def _negative_ttl(exc: dns.resolver.NXDOMAIN) -> int:

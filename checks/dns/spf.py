@@ -35,7 +35,7 @@ from checks.dns._spf_report import (
     tree_observations,
 )
 from checks.dns._spf_tree import valid_domain, walk
-from checks.dns.resolver import Answer, DnsUnavailable, to_alabel, to_ulabel
+from checks.dns.resolver import Answer, DnsUnavailable, name_problem, to_alabel, to_ulabel
 from checks.drift_rules import CRITICAL, WARNING, Order, Rule
 from checks.result import CheckResult, Finding, Severity
 
@@ -127,7 +127,11 @@ def _measure(subject: str, config: Config, resolver: Any, out: Outcome) -> None:
     except idna.IDNAError as exc:
         name, problem = "", str(exc)
     else:
-        problem = "" if valid_domain(name) else "not a multi-label domain name"
+        unaskable = name_problem(name) if name else None
+        if valid_domain(name):
+            problem = ""
+        else:
+            problem = str(unaskable) if unaskable else "not a multi-label domain name"
     if problem:
         out.findings.append(
             Finding(

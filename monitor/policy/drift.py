@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from checks.drift_rules import WARNING, Compare, Order, Rule
+from checks.drift_rules import WARNING, Ceiling, Compare, Order, Rule
 from checks.result import CheckResult, Scalar, Severity, Status
 
 __all__ = ["Direction", "Drift", "all_rules", "detect_drift", "rule_for"]
@@ -149,6 +149,11 @@ def _compare(compare: Compare, before: object, after: object) -> int:
     if isinstance(compare, Order):
         b, a = _level(compare, before), _level(compare, after)
         return 0 if b is None or a is None else _sign(a - b)
+    if isinstance(compare, Ceiling):
+        pair = (before, after)
+        numbers = [v for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
+        within = len(numbers) == 2 and max(numbers) <= compare.limit
+        return _higher(before, after) if within else 0
     return _COMPARATORS[compare](before, after)
 
 

@@ -51,6 +51,11 @@ CASES = [
     ("dkim.s1.key_bits", 2048, 1024, W, CRIT),
     ("dkim.s1.key_bits", 1024, 2048, S, INFO),
     ("dkim.sel.with.dots.key_bits", 2048, 1024, W, CRIT),
+    ("dkim.s1.key_bits", 4096, 2048, W, CRIT),
+    # above 4096 bits (RFC 8301 §3.2: verifiers need not handle it) more is not stronger
+    ("dkim.s1.key_bits", 2048, 16384, C, WARN),
+    ("dkim.s1.key_bits", 16384, 2048, C, WARN),
+    ("dkim.s1.key_bits", 8192, 32768, C, WARN),
     ("dkim.s1.revoked", False, True, W, CRIT),
     ("dkim.s1.revoked", True, False, S, INFO),
     ("dkim.s1.testing", False, True, W, WARN),

@@ -1,7 +1,9 @@
 """DkimCheck against real zones served by Knot: one row per selector situation.
 
 The keys in tests/zones/dkim-*.zone are real: generated once (RSA 512/1024/2048 with openssl,
-Ed25519 with `cryptography`) and pasted in as base64.
+RSA 4096/8192/16384/32768 and Ed25519 with `cryptography`) and pasted in as base64. The
+16384- and 32768-bit records are 2.8 and 5.5 kB: over UDP they come back truncated, so these
+cases also prove the resolver's fall-back to TCP against Knot.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pytest
 from checks.base import CheckContext
 from checks.dns.dkim import Config, DkimCheck
 from checks.dns.resolver import Resolver
-from checks.result import CheckResult, Status
+from checks.result import CheckResult, Severity, Status
 
 if TYPE_CHECKING:
     from tests.conftest import EditableDns
@@ -60,7 +62,11 @@ CASES = [
         set(),
         {"key_type": "ed25519", "key_bits": 256, "revoked": False},
     ),
-    ("dkim-keys.test", "sha1", Status.WARN, {"dkim.sha1_only"}, {"key_bits": 2048}),
+    ("dkim-keys.test", "sha1", Status.FAIL, {"dkim.sha1_only"}, {"key_bits": 2048}),
+    ("dkim-keys.test", "sha1sha256", Status.PASS, set(), {"key_bits": 2048}),
+    ("dkim-keys.test", "s4096", Status.PASS, set(), {"key_bits": 4096}),
+    ("dkim-keys.test", "s8192", Status.WARN, {"dkim.key_too_long"}, {"key_bits": 8192}),
+    ("dkim-keys.test", "s16384", Status.WARN, {"dkim.key_too_long"}, {"key_bits": 16384}),
     (
         "dkim-keys.test",
         "multi",
@@ -104,6 +110,34 @@ CASES = [
         {"present": False, "cname": ""},
     ),
     ("bücher.test", "s1", Status.PASS, set(), {"key_type": "ed25519"}),
+    (
+        "dkim-keys.test",
+        "eight",
+        Status.PASS,
+        set(),
+        {"present": True, "key_bits": 2048, "cname": "h32.chain-b.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "nine",
+        Status.FAIL,
+        {"dkim.cname_chain_too_long"},
+        {"present": False, "cname": "h32.chain-b.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "long",
+        Status.FAIL,
+        {"dkim.cname_chain_too_long"},
+        {"present": False, "cname": "h9.chain-a.test"},
+    ),
+    (
+        "dkim-keys.test",
+        "loop",
+        Status.FAIL,
+        {"dkim.cname_loop"},
+        {"present": False, "cname": "loop.chain-a.test"},
+    ),
 ]
 
 
@@ -153,6 +187,24 @@ def test_min_key_bits_raises_the_bar_for_rsa_only(resolver: Resolver) -> None:
     assert finding.details == {"selector": "s2048", "key_bits": 2048, "expected_bits": 4096}
 
 
+def test_rsa_key_over_4096_bits_warns_with_the_reason(resolver: Resolver) -> None:
+    """RFC 8301 §3.2 obliges verifiers to handle only up to 4096 bits: bigger may not verify."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("s16384",)))
+    (finding,) = result.findings
+    assert finding.code == "dkim.key_too_long"
+    assert finding.details == {"selector": "s16384", "key_bits": 16384, "limit_bits": 4096}
+    assert "RFC 8301" in finding.message and "may fail to verify" in finding.message
+
+
+def test_sha1_only_key_fails_every_signature(resolver: Resolver) -> None:
+    """h=sha1 leaves no hash a verifier may use (RFC 8301 §3.1): a failure, not a warning."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("sha1", "sha1sha256")))
+    (finding,) = result.findings
+    assert (finding.code, finding.severity) == ("dkim.sha1_only", Severity.CRITICAL)
+    assert finding.details == {"selector": "sha1", "hashes": ["sha1"]}
+    assert result.status is Status.FAIL
+
+
 def test_key_type_outside_the_allowed_list_fails(resolver: Resolver) -> None:
     """An operator who allows only RSA must hear about an Ed25519 selector."""
     result = run(resolver, "dkim-keys.test", Config(selectors=("ed",), allowed_key_types=("rsa",)))
@@ -197,6 +249,34 @@ def test_rotated_key_changes_the_key_hash(editable_dns: EditableDns) -> None:
     after = run(base.fresh(), "dkim-keys.test", Config(selectors=("ed",)))
     assert before.observations["dkim.ed.key_bits"] == after.observations["dkim.ed.key_bits"]
     assert before.observations["dkim.ed.key_sha256"] != after.observations["dkim.ed.key_sha256"]
+
+
+def test_cname_chain_longer_than_resolvers_follow_is_not_a_missing_key(
+    resolver: Resolver,
+) -> None:
+    """32 cross-zone hops end in a key no receiver reaches: say the chain is too long."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("long",)))
+    (finding,) = result.findings
+    assert finding.code == "dkim.cname_chain_too_long"
+    assert (finding.details["hops"], finding.details["limit"]) == (9, 8)
+    assert finding.details["chain"][:2] == ["long._domainkey.dkim-keys.test", "h1.chain-a.test"]
+    assert "holds no key" not in finding.message
+    assert "9 CNAMEs" in finding.message and "at most 8" in finding.message
+    assert resolver.queries_sent == 9  # gives up at the limit, never walks all 32
+
+
+def test_cname_loop_is_reported_as_a_loop(resolver: Resolver) -> None:
+    """A loop has no end to hold a key; the finding names where it comes back."""
+    result = run(resolver, "dkim-keys.test", Config(selectors=("loop",)))
+    (finding,) = result.findings
+    assert finding.code == "dkim.cname_loop"
+    assert finding.details["chain"] == [
+        "loop._domainkey.dkim-keys.test",
+        "loop.chain-a.test",
+        "loop.chain-b.test",
+        "loop.chain-a.test",
+    ]
+    assert "loops back to loop.chain-a.test" in finding.message
 
 
 @pytest.mark.parametrize("selector", ["bad..sel", "x" * 64])
