@@ -331,8 +331,13 @@ def _raise_or_return(value: Answer | DnsUnavailable) -> Answer:
 
 
 def _classify_no_nameservers(exc: dns.resolver.NoNameservers) -> tuple[str, str]:
-    """Name the rcode the servers gave (SERVFAIL, REFUSED, ...) from dnspython's error list."""
+    """Name the rcode the servers gave (SERVFAIL, REFUSED, ...) from dnspython's error list;
+    when no server could even be reached (every error an OSError: no route, connection
+    refused), the cause is `network`, not a SERVFAIL nobody sent."""
     text = str(exc)
+    errors = exc.kwargs.get("errors") or []
+    if errors and all(isinstance(item[3], OSError) for item in errors if len(item) > 3):
+        return "network", text
     for cause in ("SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"):
         if cause in text:
             return cause.lower(), text

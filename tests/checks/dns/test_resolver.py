@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import pytest
@@ -52,6 +53,19 @@ def test_servfail_and_refused_name_their_cause(rcode: str, cause: str) -> None:
             res.txt("example.test")
     assert caught.value.cause == cause
     assert res.queries_sent == 2
+
+
+def test_an_unreachable_nameserver_is_network_not_servfail() -> None:
+    """Nothing listens at the address (ICMP port unreachable): no server said SERVFAIL, so the
+    cause is `network`, and the CLI can say "no answer from ..." once instead of blaming DNS
+    data."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    res = Resolver([f"127.0.0.1:{port}"], timeout=0.5, retries=0, backoff=0.01)
+    with pytest.raises(DnsUnavailable) as caught:
+        res.txt("example.test")
+    assert caught.value.cause == "network"
 
 
 def test_one_run_asks_a_shared_name_once(resolver: Resolver) -> None:
