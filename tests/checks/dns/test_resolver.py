@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import socket
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -55,17 +58,30 @@ def test_servfail_and_refused_name_their_cause(rcode: str, cause: str) -> None:
     assert res.queries_sent == 2
 
 
-def test_an_unreachable_nameserver_is_network_not_servfail() -> None:
-    """Nothing listens at the address (ICMP port unreachable): no server said SERVFAIL, so the
-    cause is `network`, and the CLI can say "no answer from ..." once instead of blaming DNS
-    data."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    res = Resolver([f"127.0.0.1:{port}"], timeout=0.5, retries=0, backoff=0.01)
-    with pytest.raises(DnsUnavailable) as caught:
-        res.txt("example.test")
-    assert caught.value.cause == "network"
+def test_an_unreachable_nameserver_is_network_not_servfail(tmp_path: Path) -> None:
+    """A machine with no network (a fresh namespace: no interface up, no route): no server
+    said SERVFAIL, so the cause is `network`, and the CLI can say "no answer from ..." once."""
+    name = f"sw-nonet-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
+    try:
+        probe = (
+            "from checks.dns.resolver import DnsUnavailable, Resolver\n"
+            "try:\n"
+            "    Resolver(['192.0.2.53'], timeout=0.5, retries=0).txt('example.test')\n"
+            "except DnsUnavailable as exc:\n"
+            "    print(exc.cause)\n"
+        )
+        proc = subprocess.run(
+            ["ip", "netns", "exec", name, sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).resolve().parents[3],
+            check=False,
+        )
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], check=False, capture_output=True)
+    assert proc.stdout.strip() == "network", proc.stderr
 
 
 def test_one_run_asks_a_shared_name_once(resolver: Resolver) -> None:
