@@ -12,10 +12,10 @@ Adding a check: one module under `checks/` and one line below (docs/architecture
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["CHECKS", "DOMAIN_CHECKS", "LazyRegistry", "get_check"]
+__all__ = ["CHECKS", "DOMAIN_CHECKS", "LazyRegistry", "get_check", "lazy_attributes"]
 
 
 class LazyRegistry(Mapping[str, type]):
@@ -40,6 +40,24 @@ class LazyRegistry(Mapping[str, type]):
     def path(self, key: str) -> str:
         """Where the entry lives ("module:Class"), without importing it."""
         return self._paths[key]
+
+
+def lazy_attributes(
+    namespace: MutableMapping[str, Any], exports: Mapping[str, str], package: str
+) -> Callable[[str], Any]:
+    """A module `__getattr__` that imports each name of `exports` (name → module) on first
+    use and keeps it in `namespace`, so a package can list its public names without loading
+    the modules behind them (the IMAP or HTTP stack) until someone asks for one."""
+
+    def __getattr__(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__
 
 
 CHECKS = LazyRegistry(

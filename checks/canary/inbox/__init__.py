@@ -11,11 +11,10 @@ the kinds (config validation) does not import the IMAP stack.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from checks.base import Clock, utcnow
-from checks.registry import LazyRegistry
+from checks.registry import LazyRegistry, lazy_attributes
 
 if TYPE_CHECKING:
     from checks.canary.inbox.base import InboxError, InboxReader, RawMessage, matches_token
@@ -73,10 +72,4 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(globals(), _EXPORTS, __name__)
