@@ -24,7 +24,7 @@ def test_migration_0005_matches_the_run_requests_model(tmp_path: Path) -> None:
                 conn,
                 opts={
                     "compare_type": True,
-                    "include_name": lambda name, type_, _parent: (
+                    "include_object": lambda _obj, name, type_, _reflected, _other: (
                         type_ != "table" or name == RunRequestRow.__tablename__
                     ),
                 },
