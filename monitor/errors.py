@@ -6,6 +6,8 @@ Exit codes (every command; docs/cli.md):
     2  configuration or usage error
     3  checks could only error (nothing could be measured)
     4  the database cannot be used (unreachable, read-only, corrupt, newer than this version)
+    5  `runs trigger` got no verdict: the API is unreachable, busy (429), or the run did not
+       finish within --timeout
 
 Exception tree:
     UserFacingError        one line for a person, and an exit code; never a traceback
@@ -31,6 +33,7 @@ class ExitCode(enum.IntEnum):
     CONFIG = 2
     ERROR_ONLY = 3
     DATABASE = 4
+    NO_VERDICT = 5
 
 
 class UserFacingError(Exception):

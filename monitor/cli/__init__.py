@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("monitor.cli.alerts:alerts", "List, silence, acknowledge, test and deliver alerts."),
     "config": ("monitor.cli.config_cmd:config", "Check the configuration file."),
     "db": ("monitor.cli.db:db", "Manage the database."),
+    "runs": ("monitor.cli.runs:runs", "Trigger a post-release run on the daemon and await it."),
 }
 
 
@@ -98,7 +99,8 @@ def cli() -> None:
     """senderwatch: prove that your organisation's email authenticates, continuously.
 
     Exit codes: 0 pass (warnings allowed), 1 a check failed or critical drift, 2 configuration
-    or usage error, 3 nothing could be measured, 4 the database cannot be used.
+    or usage error, 3 nothing could be measured, 4 the database cannot be used, 5 `runs
+    trigger` got no verdict (API unreachable or busy, or the run outlasted --timeout).
     """
 
 

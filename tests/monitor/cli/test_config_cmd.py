@@ -186,7 +186,7 @@ def _uncommented(text: str) -> str:
     alert blocks, and single optional keys such as `# ca_file = ...`."""
     out, in_block = [], False
     for line in text.splitlines():
-        if line.startswith(("# [environments.staging]", "# [[alerts.channels]]")):
+        if line.startswith(("# [environments.staging]", "# [[alerts.channels]]", "# [api]")):
             in_block = True
         elif line.startswith("# ---"):
             in_block = False
