@@ -66,17 +66,19 @@ def run(
 
 
 def raise_alerts(
-    app: App, outcome: CheckRunOutcome, *, wait: float | None = None
+    app: App, outcome: CheckRunOutcome, *, wait: float | None = None, deliver: bool = True
 ) -> AlertingOutcome:
-    """Apply a stored run to the alerts and deliver what it produced, waiting at most `wait`
-    seconds (default `alerts.delivery.wait`), so cron users without the daemon still get
-    firing, reminder and resolved notifications."""
+    """Apply a stored run to the alerts and, with `deliver`, deliver what it produced, waiting
+    at most `wait` seconds (default `alerts.delivery.wait`), so cron users without the daemon
+    still get firing, reminder and resolved notifications. The daemon passes
+    `deliver=False`: its outbox job delivers."""
     return after_run(
         app.database,
         app.settings,
         [stored.result for stored in outcome.results],
         [stored.drift for stored in outcome.drifts],
         clock=app.alerts_clock,
+        deliver=deliver,
         wait=wait,
         environ=app.environ,
     )

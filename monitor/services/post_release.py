@@ -30,6 +30,7 @@ from monitor.app import App
 from monitor.config import ConfigError
 from monitor.engine.check_run import CheckRunOutcome, RunStatus
 from monitor.errors import ExitCode, UsageError, UserFacingError
+from monitor.services.checks import raise_alerts
 from monitor.storage import DriftRepository, ResultRepository
 from monitor.storage.run_requests import DONE, RunRequest, RunRequestRepository
 
@@ -182,6 +183,8 @@ def execute_next(app: App) -> bool:
         exit_code=outcome.exit_code,
         error=None,
     )
+    # The same alert lifecycle as `senderwatch check`; delivery is the outbox job's business.
+    raise_alerts(app, outcome, deliver=False)
     log.info(
         "post-release run %d: %s release %s: %s (run %d)",
         request.id,

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import requests
 
+from monitor.app import App
+from monitor.config import parse_settings
+from monitor.services import alerts as alert_service
 from monitor.services import post_release
-from tests.daemon_api.conftest import Api
+from tests.conftest import EditableDns
+from tests.daemon_api.conftest import TOKEN, TOKEN_ENV, Api, settings_data
 
 PAYLOAD = {"environment": "production", "release": "v1.4.2", "checks": ["dns"]}
 
@@ -160,3 +165,19 @@ def test_wait_gives_up_after_its_time_with_the_run_still_queued(api: Api) -> Non
         f"{api.base}/api/v1/runs/{run_id}?wait=soon", headers=api.headers(), timeout=10
     )
     assert (bad.status_code, bad.json()["field"]) == (422, "wait")
+
+
+def test_a_failing_deploy_run_raises_its_alerts_like_check(
+    tmp_path: Path, dns_server: EditableDns
+) -> None:
+    """A post-release run goes through the same alert lifecycle as `senderwatch check`: a
+    missing DKIM key fires (delivery is left to the daemon's outbox job)."""
+    data = settings_data(dns_server.address, tmp_path / "db.sqlite")
+    data["environments"]["production"]["domain"] = "core-fail.test"
+    data["environments"]["production"]["dkim_selectors"] = ["s1"]
+    with App(parse_settings(data), environ={TOKEN_ENV: TOKEN}) as app:
+        post_release.enqueue(app, post_release.NewRun("production", "v2", ("dns",)))
+        assert post_release.execute_next(app) is True
+        firing = alert_service.overview(app).alerts
+    keys = {str(record.key) for record, _muted in firing}
+    assert "core-fail.test/dkim/dkim.selector_missing" in keys
