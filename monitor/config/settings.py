@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from monitor.config._base import Problems, Section
 from monitor.config.alerts import AlertsSettings
 from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
+from monitor.config.daemon import DaemonSettings
 from monitor.config.environments import EnvironmentSettings
 
 __all__ = ["Settings"]
@@ -18,6 +19,7 @@ class Settings(Section):
     domains: tuple[DomainSettings, ...] = ()
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     alerts: AlertsSettings = AlertsSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
     @field_validator("domains")
     @classmethod

@@ -1,0 +1,192 @@
+"""`senderwatch run`: the long-running daemon (docs/daemon.md).
+
+    senderwatch run [--config PATH] [--log-format text|json] [--check-config]
+
+Signals: SIGTERM/SIGINT stop it (running jobs get `daemon.shutdown_timeout`, runs cut off
+are stored `interrupted`, the outbox gets one last bounded delivery, exit 0); SIGHUP
+re-reads the config (a broken one is logged, problem by problem, and the old one keeps
+running).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from monitor.cli._common import config_option, load_or_exit
+from monitor.config import ConfigError, Settings, load_settings
+
+__all__ = ["run_command"]
+
+log = logging.getLogger("senderwatch.daemon")
+
+
+@click.command("run")
+@config_option
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for a terminal (text) or for a log collector (json, one object a line).",
+)
+@click.option(
+    "--check-config",
+    is_flag=True,
+    help="Validate the config, print each job's next three fire times, and exit.",
+)
+def run_command(config_path: Path, log_format: str, check_config: bool) -> None:
+    """Run the scheduled checks, canaries, alert delivery and retention until stopped."""
+    settings = load_or_exit(config_path)
+    if check_config:
+        _print_fire_times(settings)
+        return
+    from monitor.daemon.logging import setup_logging
+
+    setup_logging("json" if log_format == "json" else "text")
+    sys.exit(_serve(config_path, settings))
+
+
+def _print_fire_times(settings: Settings) -> None:
+    from monitor.daemon.scheduler import fire_times, planned_jobs
+
+    now = dt.datetime.now(dt.UTC)
+    planned = planned_jobs(settings)
+    if not planned:
+        click.echo("no jobs: the config lists no domains, environments or retention")
+    for job in planned:
+        times = ", ".join(t.isoformat() for t in fire_times(job.schedule, now, 3))
+        jitter = f" (each up to {job.schedule.jitter} later: jitter)" if job.schedule.jitter else ""
+        click.echo(f"{job.name} [{job.key}]: {times}{jitter}")
+    click.echo(f"config ok: {len(planned)} jobs")
+
+
+def _serve(config_path: Path, settings: Settings) -> int:
+    """Lock, build, run until a stop signal, shut down cleanly; the exit code."""
+    from monitor.app import App
+    from monitor.daemon.lock import DaemonLock
+    from monitor.daemon.scheduler import Daemon, default_take_next
+
+    lock = DaemonLock(settings.database.url)
+    lock.acquire()
+    app = App(settings)
+    try:
+        app.database  # noqa: B018 - open and migrate now: a broken database stops the start
+        daemon = Daemon(app, take_next=default_take_next(), heartbeat=_heartbeat(app))
+        signals = _Signals()
+        daemon.start()
+        server = _start_http(app, daemon)
+        log.info("senderwatch run: started (pid %d), %d jobs", os.getpid(), len(daemon.jobs()))
+        signals.wait_loop(lambda: _reload(config_path, app, daemon))
+        log.info("senderwatch run: stopping")
+        if server is not None:
+            server.shutdown()
+        finished = _shut_down(app, daemon)
+    finally:
+        app.close()
+        lock.release()
+    log.info("senderwatch run: stopped")
+    if not finished:
+        # Job threads cut off at the bound are still inside a check; their runs are already
+        # stored `interrupted`. Do not wait for them at interpreter exit.
+        logging.shutdown()
+        os._exit(0)
+    return 0
+
+
+def _heartbeat(app: Any) -> Any:
+    from monitor.daemon.jobs import Heartbeat
+
+    daemon = app.settings.daemon
+    url = app.environ.get(daemon.heartbeat_url_env) if daemon.heartbeat_url_env else None
+    if daemon.heartbeat_url_env and not url:
+        log.warning(
+            "daemon.heartbeat_url_env: $%s is not set; no heartbeat", daemon.heartbeat_url_env
+        )
+    return Heartbeat(url or None, timeout=daemon.heartbeat_timeout.total_seconds())
+
+
+def _start_http(app: Any, daemon: Any) -> Any:
+    """The HTTP API when this build has it (`monitor.daemon.http`), else None."""
+    if importlib.util.find_spec("monitor.daemon.http") is None:
+        return None
+    http_module: Any = importlib.import_module("monitor.daemon.http")
+    http_settings = getattr(app.settings.daemon, "http", None)
+    host = getattr(http_settings, "host", "127.0.0.1")
+    port = getattr(http_settings, "port", 8080)
+    return http_module.serve(app, daemon, host, port)
+
+
+def _shut_down(app: Any, daemon: Any) -> bool:
+    """Stop within `shutdown_timeout`, mark cut-off runs interrupted, flush the outbox."""
+    from monitor.services.runs import interrupt_unfinished
+
+    timeout = app.settings.daemon.shutdown_timeout.total_seconds()
+    finished = daemon.stop(timeout)
+    if not finished:
+        ids = interrupt_unfinished(app, trigger="daemon", since=daemon.started_at)
+        log.warning(
+            "shutdown: jobs still running after %gs; runs %s stored as interrupted",
+            timeout,
+            ", ".join(map(str, ids)) or "(none started)",
+        )
+    daemon.flush_outbox()
+    return bool(finished)
+
+
+def _reload(config_path: Path, app: Any, daemon: Any) -> None:
+    """SIGHUP: a valid config replaces the jobs; a broken one is logged and ignored."""
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        problems = exc.problems
+    else:
+        problems = []
+    if problems:
+        for problem in problems:
+            log.error("reload: %s", problem)
+        log.error("reload: %d problems; the old config keeps running", len(problems))
+        return
+    if settings.database.url != app.settings.database.url:
+        log.error("reload: database.url changed; restart senderwatch run to use another database")
+        return
+    daemon.reload(settings)
+    log.info("reload: config re-read, %d jobs", len(daemon.jobs()))
+
+
+class _Signals:
+    """SIGTERM/SIGINT end the wait loop; SIGHUP calls the reload callback on the main thread."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.stop = False
+        self.hup = False
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_hup)
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop = True
+        self.event.set()
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self.hup = True
+        self.event.set()
+
+    def wait_loop(self, reload: Any) -> None:
+        while not self.stop:
+            self.event.wait(1.0)
+            self.event.clear()
+            if self.hup and not self.stop:
+                self.hup = False
+                reload()
