@@ -191,7 +191,11 @@ class Daemon:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Schedule the config's jobs (interval jobs fire once at once) and start the loops."""
+        """Schedule the config's jobs (interval jobs fire once at once) and start the loops.
+
+        The database is opened here, before any job thread exists: `App.database` opens on
+        first use, and two jobs racing to that first use would open it twice."""
+        self.app.database  # noqa: B018 - opened (and migrated) once, on this thread
         self._schedule(self.app.settings, first_now=True)
         self._scheduler.start()
         with self._changed:
