@@ -65,7 +65,11 @@ def _print_fire_times(settings: Settings) -> None:
     if not planned:
         click.echo("no jobs: the config lists no domains, environments or retention")
     for job in planned:
-        times = ", ".join(t.isoformat() for t in fire_times(job.schedule, now, 3))
+        if job.schedule.every is not None:  # interval jobs also fire when the daemon starts
+            upcoming = [now, *fire_times(job.schedule, now, 2)]
+        else:
+            upcoming = fire_times(job.schedule, now, 3)
+        times = ", ".join(t.isoformat(timespec="seconds") for t in upcoming)
         jitter = f" (each up to {job.schedule.jitter} later: jitter)" if job.schedule.jitter else ""
         click.echo(f"{job.name} [{job.key}]: {times}{jitter}")
     click.echo(f"config ok: {len(planned)} jobs")
