@@ -83,7 +83,7 @@ def _serve(config_path: Path, settings: Settings) -> int:
 
     lock = DaemonLock(settings.database.url)
     lock.acquire()
-    app = App(settings)
+    app = App(settings, database_factory=_open_database)
     try:
         app.database  # noqa: B018 - open and migrate now: a broken database stops the start
         daemon = Daemon(app, take_next=default_take_next(), heartbeat=_heartbeat(app))
@@ -106,6 +106,13 @@ def _serve(config_path: Path, settings: Settings) -> int:
         logging.shutdown()
         os._exit(0)
     return 0
+
+
+def _open_database(url: str) -> Any:
+    """The database, saying where a new SQLite file was put in the daemon's log format."""
+    from monitor.storage import open_database
+
+    return open_database(url, on_create=lambda path: log.info("created database %s", path))
 
 
 def _heartbeat(app: Any) -> Any:

@@ -51,11 +51,17 @@ def daemon_config(
 class DaemonProcess:
     """`python -m monitor run` with its stderr in a file the test reads."""
 
-    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+    ) -> None:
         self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+            [sys.executable, "-m", "monitor", "run", "--config", str(config), *args],
             cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,
