@@ -215,23 +215,15 @@ class Daemon:
 
     def stop(self, timeout: float) -> bool:
         """Take no more work; wait up to `timeout` seconds for running jobs. True when all
-        finished; False leaves the cut-off runs to `interrupt_cut_off`."""
+        finished; on False the caller stores the cut-off runs `interrupted`
+        (`monitor.services.runs.interrupt_unfinished`)."""
         self._stopping.set()
         self._scheduler.shutdown(wait=False)
         self._outbox.stop()
         if self._runner is not None:
             self._runner.stop()
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            with self._changed:
-                return self._changed.wait_for(
-                    lambda: deadline.is_set() or not any(t.running for t in self._tracks.values()),
-                    timeout,
-                ) and not any(t.running for t in self._tracks.values())
-        finally:
-            timer.cancel()
+        with self._changed:
+            return self._changed.wait_for(self._idle, timeout)
 
     def notify_enqueued(self) -> None:
         """A notification was queued: the outbox loop delivers it now."""
@@ -241,13 +233,12 @@ class Daemon:
 
     def _schedule(self, settings: Settings, *, first_now: bool) -> None:
         now = self.app.clock()
-        with self._changed:
-            for name in [n for n, t in self._tracks.items() if n not in {"outbox", "runner"}]:
-                if not self._tracks[name].running and name not in {
-                    p.name for p in planned_jobs(settings)
-                }:
-                    del self._tracks[name]
-        for job in planned_jobs(settings):
+        planned = planned_jobs(settings)
+        names = {job.name for job in planned} | {"outbox", "runner"}
+        with self._changed:  # jobs the new config dropped leave the health view
+            for name in [n for n, t in self._tracks.items() if n not in names and not t.running]:
+                del self._tracks[name]
+        for job in planned:
             extra: dict[str, Any] = {}
             if first_now and job.schedule.every is not None:
                 extra["next_run_time"] = now
@@ -266,6 +257,9 @@ class Daemon:
             with self._changed:
                 track = self._tracks.setdefault(job.name, _Track())
                 track.interval_s = _interval_s(job.schedule, now)
+
+    def _idle(self) -> bool:
+        return not any(track.running for track in self._tracks.values())
 
     def _job_call(self, job: PlannedJob) -> Callable[[], None]:
         app, notify = self.app, self.notify_enqueued

@@ -74,7 +74,10 @@ class DaemonProcess:
 
     def wait_log(self, text: str, timeout: float = 20.0, after: int = 0) -> None:
         """Wait until `text` appears in the log past offset `after`."""
-        wait_for(lambda: text in self.log[after:], timeout, f"{text!r} in log:\n{self.log}")
+        try:
+            wait_for(lambda: text in self.log[after:], timeout, f"{text!r} in the log")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the log:\n{self.log}") from None
 
     def signal(self, signum: signal.Signals) -> None:
         self.proc.send_signal(signum)
