@@ -19,12 +19,15 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli._common import config_option, load_or_exit
 from monitor.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from monitor.daemon.jobs import Heartbeat
 
 __all__ = ["run_command"]
 
@@ -48,13 +51,14 @@ log = logging.getLogger("senderwatch.daemon")
 def run_command(config_path: Path, log_format: str, check_config: bool) -> None:
     """Run the scheduled checks, canaries, alert delivery and retention until stopped."""
     settings = load_or_exit(config_path)
+    heartbeat = _heartbeat(settings)
     if check_config:
         _print_fire_times(settings)
         return
     from monitor.daemon.logging import setup_logging
 
     setup_logging("json" if log_format == "json" else "text")
-    sys.exit(_serve(config_path, settings))
+    sys.exit(_serve(config_path, settings, heartbeat))
 
 
 def _print_fire_times(settings: Settings) -> None:
@@ -75,7 +79,7 @@ def _print_fire_times(settings: Settings) -> None:
     click.echo(f"config ok: {len(planned)} jobs")
 
 
-def _serve(config_path: Path, settings: Settings) -> int:
+def _serve(config_path: Path, settings: Settings, heartbeat: Heartbeat) -> int:
     """Lock, build, run until a stop signal, shut down cleanly; the exit code."""
     from monitor.app import App
     from monitor.daemon.lock import DaemonLock
@@ -86,7 +90,7 @@ def _serve(config_path: Path, settings: Settings) -> int:
     app = App(settings, database_factory=_open_database)
     try:
         app.database  # noqa: B018 - open and migrate now: a broken database stops the start
-        daemon = Daemon(app, take_next=default_take_next(), heartbeat=_heartbeat(app))
+        daemon = Daemon(app, take_next=default_take_next(), heartbeat=heartbeat)
         signals = _Signals()
         daemon.start()
         server = _start_http(app, daemon)
@@ -115,16 +119,23 @@ def _open_database(url: str) -> Any:
     return open_database(url, on_create=lambda path: log.info("created database %s", path))
 
 
-def _heartbeat(app: Any) -> Any:
+def _heartbeat(settings: Settings) -> Heartbeat:
+    """The heartbeat of `daemon.heartbeat_url_env`; a named variable that is unset or not an
+    http(s) URL stops the start (a monitor that silently never pings looks dead anyway)."""
+    from monitor.config._base import validate_http_url
     from monitor.daemon.jobs import Heartbeat
+    from monitor.wiring.secrets import read_secret
 
-    daemon = app.settings.daemon
-    url = app.environ.get(daemon.heartbeat_url_env) if daemon.heartbeat_url_env else None
-    if daemon.heartbeat_url_env and not url:
-        log.warning(
-            "daemon.heartbeat_url_env: $%s is not set; no heartbeat", daemon.heartbeat_url_env
-        )
-    return Heartbeat(url or None, timeout=daemon.heartbeat_timeout.total_seconds())
+    daemon = settings.daemon
+    if daemon.heartbeat_url_env is None:
+        return Heartbeat(None)
+    key = "daemon.heartbeat_url_env"
+    url = read_secret(daemon.heartbeat_url_env, key=key)
+    try:
+        validate_http_url(url)
+    except ValueError as exc:
+        raise ConfigError([f"{key}: ${daemon.heartbeat_url_env}: {exc}"]) from None
+    return Heartbeat(url, timeout=daemon.heartbeat_timeout.total_seconds())
 
 
 def _start_http(app: Any, daemon: Any) -> Any:

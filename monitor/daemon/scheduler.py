@@ -232,7 +232,7 @@ class Daemon:
     # -- internals -------------------------------------------------------------------------
 
     def _schedule(self, settings: Settings, *, first_now: bool) -> None:
-        now = self.app.clock()
+        now = dt.datetime.now(dt.UTC)  # the scheduler's time, not the runs' (app.clock)
         planned = planned_jobs(settings)
         names = {job.name for job in planned} | {"outbox", "runner"}
         with self._changed:  # jobs the new config dropped leave the health view

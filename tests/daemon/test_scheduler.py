@@ -159,3 +159,27 @@ def test_heartbeat_is_pinged_around_each_dns_cycle(
         finally:
             daemon.stop(5)
     assert paths == ["/ping/abc/start", last]
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({}, "SW_HEARTBEAT"), ({"SW_HEARTBEAT": "hc-ping token 1234"}, "must be an http(s) URL")],
+)
+def test_heartbeat_variable_unset_or_not_a_url_stops_the_start(
+    tmp_path: Path, environ: dict[str, str], expected: str
+) -> None:
+    """A named heartbeat that cannot be pinged is a config error (exit 2), and the value,
+    which may be a token, is never echoed."""
+    text = daemon_config(nameserver="127.0.0.1:53", database=tmp_path / "sw.db").replace(
+        "[daemon]\n", '[daemon]\nheartbeat_url_env = "SW_HEARTBEAT"\n'
+    )
+    config = tmp_path / "sw.toml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["run", "--config", str(config), "--check-config"],
+        env={"SW_HEARTBEAT": None, **environ},
+    )
+    assert result.exit_code == 2, result.output
+    assert "daemon.heartbeat_url_env" in result.output and expected in result.output
+    assert "1234" not in result.output
