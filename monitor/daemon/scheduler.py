@@ -143,6 +143,7 @@ class Daemon:
         self.heartbeat = heartbeat or jobs.Heartbeat(None)
         self.started_at = app.clock()
         self._tracks: dict[str, _Track] = {}
+        self._active = 0  # jobs running now, including those a reload removed
         self._changed = threading.Condition()
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
@@ -236,8 +237,8 @@ class Daemon:
         planned = planned_jobs(settings)
         names = {job.name for job in planned} | {"outbox", "runner"}
         with self._changed:  # jobs the new config dropped leave the health view
-            for name in [n for n, t in self._tracks.items() if n not in names and not t.running]:
-                del self._tracks[name]
+            for name in [n for n in self._tracks if n not in names]:
+                del self._tracks[name]  # a running one finishes; `_active` still counts it
         for job in planned:
             extra: dict[str, Any] = {}
             if first_now and job.schedule.every is not None:
@@ -259,7 +260,7 @@ class Daemon:
                 track.interval_s = _interval_s(job.schedule, now)
 
     def _idle(self) -> bool:
-        return not any(track.running for track in self._tracks.values())
+        return self._active == 0
 
     def _job_call(self, job: PlannedJob) -> Callable[[], None]:
         app, notify = self.app, self.notify_enqueued
@@ -280,6 +281,7 @@ class Daemon:
         with self._changed:
             track = self._tracks.setdefault(name, _Track())
             track.running, track.last_started = True, self.app.clock()
+            self._active += 1
         error: str | None = None
         try:
             call()
@@ -290,6 +292,7 @@ class Daemon:
         finally:
             with self._changed:
                 track.running = False
+                self._active -= 1
                 if error is None:
                     track.last_success, track.last_error = self.app.clock(), None
                 else:

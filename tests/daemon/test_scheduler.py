@@ -183,3 +183,50 @@ def test_heartbeat_variable_unset_or_not_a_url_stops_the_start(
     assert result.exit_code == 2, result.output
     assert "daemon.heartbeat_url_env" in result.output and expected in result.output
     assert "1234" not in result.output
+
+
+def test_job_state_records_failures_and_reload_drops_removed_jobs(
+    tmp_path: Path, dns_server: Any
+) -> None:
+    """A job that raises keeps its error for health checks (no success recorded); a reload
+    whose config no longer has the job removes it from the view."""
+    environment = {
+        "staging": {
+            "domain": "healthy.test",
+            "from": "canary@healthy.test",
+            "to": "seed@lab.test",
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": 2525,
+                "security": "none",
+                "username": "canary",
+                "password_env": "SW_TEST_UNSET_PASSWORD",
+            },
+            "inbox": {
+                "kind": "maildir",
+                "path": str(tmp_path / "Maildir"),
+                "trusted_authserv_ids": ["lab.test"],
+            },
+        }
+    }
+    base = _settings(tmp_path, dns_server.address)
+    settings = base.model_copy(
+        update={"environments": parse_settings({"environments": environment}).environments}
+    )
+    with App(settings, environ={}) as app:
+        daemon = Daemon(app)
+        daemon.start()
+        try:
+            wait_for(
+                lambda: any(s.name == "canary.staging" and s.last_error for s in daemon.jobs()),
+                20,
+                "the canary job's failure",
+            )
+            canary = next(s for s in daemon.jobs() if s.name == "canary.staging")
+            daemon.reload(base)
+            names = [state.name for state in daemon.jobs()]
+        finally:
+            daemon.stop(5)
+    assert canary.last_success is None and not canary.running
+    assert "SW_TEST_UNSET_PASSWORD" in (canary.last_error or "")
+    assert names == ["dns", "outbox", "retention"]
