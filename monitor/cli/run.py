@@ -49,7 +49,10 @@ log = logging.getLogger("senderwatch.daemon")
     help="Validate the config, print each job's next three fire times, and exit.",
 )
 def run_command(config_path: Path, log_format: str, check_config: bool) -> None:
-    """Run the scheduled checks, canaries, alert delivery and retention until stopped."""
+    """Run the scheduled checks, canaries, alert delivery and retention until stopped.
+
+    SIGTERM or Ctrl-C stops it cleanly (exit 0); SIGHUP re-reads the config.
+    """
     settings = load_or_exit(config_path)
     heartbeat = _heartbeat(settings)
     if check_config:
@@ -93,7 +96,11 @@ def _serve(config_path: Path, settings: Settings, heartbeat: Heartbeat) -> int:
         daemon = Daemon(app, take_next=default_take_next(), heartbeat=heartbeat)
         signals = _Signals()
         daemon.start()
-        server = _start_http(app, daemon)
+        try:
+            server = _start_http(app, daemon)
+        except BaseException:  # e.g. the port is taken: no jobs may outlive the failed start
+            daemon.stop(0)
+            raise
         log.info("senderwatch run: started (pid %d), %d jobs", os.getpid(), len(daemon.jobs()))
         signals.wait_loop(lambda: _reload(config_path, app, daemon))
         log.info("senderwatch run: stopping")
