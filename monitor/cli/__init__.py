@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("monitor.cli.alerts:alerts", "List, silence, acknowledge, test and deliver alerts."),
     "config": ("monitor.cli.config_cmd:config", "Check the configuration file."),
     "db": ("monitor.cli.db:db", "Manage the database."),
+    "run": ("monitor.cli.run:run_command", "Run the daemon: scheduled checks, canaries, alerts."),
     "runs": ("monitor.cli.runs:runs", "Trigger a post-release run on the daemon and await it."),
 }
 

@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from monitor.config._base import Problems, Section
 from monitor.config.alerts import AlertsSettings
 from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
+from monitor.config.daemon import DaemonSettings
 from monitor.config.daemon_http import HttpSettings
 from monitor.config.environments import EnvironmentSettings
 
@@ -20,6 +21,7 @@ class Settings(Section):
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     alerts: AlertsSettings = AlertsSettings()
     api: HttpSettings = HttpSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
     @field_validator("domains")
     @classmethod

@@ -124,6 +124,17 @@ class RunLeases:
         )
         return bool(getattr(done, "rowcount", 0))
 
+    def unfinished(self, trigger: str, since: dt.datetime) -> list[int]:
+        """Ids of runs with this trigger started at or after `since` and not finished yet."""
+        rows = self.session.scalars(
+            select(RunRow.id).where(
+                RunRow.finished_at.is_(None),
+                RunRow.trigger == trigger,
+                RunRow.started_at >= since,
+            )
+        )
+        return sorted(rows)
+
     def recent(self, limit: int = 20) -> list[RunRecord]:
         """The newest runs first, at most `limit`."""
         rows = self.session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(limit))

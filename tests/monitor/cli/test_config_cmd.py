@@ -183,10 +183,12 @@ def test_the_demo_config_validates(invoke: Invoke) -> None:
 
 def _uncommented(text: str) -> str:
     """The example with its commented-out examples switched on: the staging environment and
-    alert blocks, and single optional keys such as `# ca_file = ...`."""
+    alert blocks, the daemon block, and single optional keys such as `# ca_file = ...`."""
     out, in_block = [], False
     for line in text.splitlines():
-        if line.startswith(("# [environments.staging]", "# [[alerts.channels]]", "# [api]")):
+        if line.startswith(
+            ("# [environments.staging]", "# [[alerts.channels]]", "# [api]", "# [daemon]")
+        ):
             in_block = True
         elif line.startswith("# ---"):
             in_block = False
