@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -50,6 +51,9 @@ class App:
     database_factory: Callable[[str], Database] | None = None
     shared_database: Database | None = None
     _database: Database | None = dataclasses.field(default=None, init=False, repr=False)
+    _lock: threading.Lock = dataclasses.field(
+        default_factory=threading.Lock, init=False, repr=False
+    )
 
     @property
     def database(self) -> Database:
@@ -60,20 +64,22 @@ class App:
         """
         if self.shared_database is not None:
             return self.shared_database
-        if self._database is None:
-            if self.database_factory is not None:
-                self._database = self.database_factory(self.settings.database.url)
-            else:
-                from monitor.storage import open_database
+        with self._lock:  # daemon jobs start together: open (and migrate) exactly once
+            if self._database is None:
+                if self.database_factory is not None:
+                    self._database = self.database_factory(self.settings.database.url)
+                else:
+                    from monitor.storage import open_database
 
-                self._database = open_database(self.settings.database.url)
-        return self._database
+                    self._database = open_database(self.settings.database.url)
+            return self._database
 
     def close(self) -> None:
         """Release the database connections (idempotent)."""
-        if self._database is not None:
-            self._database.dispose()
-            self._database = None
+        with self._lock:
+            if self._database is not None:
+                self._database.dispose()
+                self._database = None
 
     def __enter__(self) -> Self:
         return self
