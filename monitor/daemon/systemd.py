@@ -8,11 +8,11 @@ listener run, `WATCHDOG=1` every half `$WATCHDOG_USEC` while they live, `STOPPIN
 shutdown begins and `STATUS=...` for `systemctl status`. The watchdog belongs to one process:
 when `$WATCHDOG_PID` is set and is not ours (a child inherited the environment), we stay quiet.
 
-Written by hand, not taken from a library: `sdnotify` (last release 2017) sends to "@"
-names literally and ignores `WATCHDOG_PID`; `systemd-watchdog` has no `STOPPING=1`, sends
-`WATCHDOG=1` whatever `WATCHDOG_PID` says and lets a send error escape into the caller;
-`systemd-python` and `cysystemd` build against libsystemd's headers. The comparison is in
-docs/deploy.md.
+Written by hand, not taken from a library: `sdnotify` (last release 2017) knows nothing of
+`WATCHDOG_USEC`/`WATCHDOG_PID`, encodes Latin-1 and hides every error; `systemd-watchdog`
+has no `STOPPING=1`, pings whatever `WATCHDOG_PID` says and lets a send error escape into
+the caller; `systemd-python` and `cysystemd` build against libsystemd's headers. The
+comparison is in docs/deploy.md.
 
 Every function is a no-op returning False outside systemd (no `$NOTIFY_SOCKET`), and a
 notification that cannot be sent is logged, never raised: a missed ping must not stop a check.
