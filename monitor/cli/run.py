@@ -24,6 +24,7 @@ import click
 
 from monitor.cli._common import config_option, load_or_exit
 from monitor.config import ConfigError, Settings, load_settings
+from monitor.daemon import systemd
 
 if TYPE_CHECKING:
     from monitor.daemon.jobs import Heartbeat
@@ -101,7 +102,15 @@ def _serve(config_path: Path, settings: Settings, heartbeat: Heartbeat) -> int:
             daemon.stop(0)
             raise
         log.info("senderwatch run: started (pid %d), %d jobs", os.getpid(), len(daemon.jobs()))
-        signals.wait_loop(lambda: _reload(config_path, app, daemon))
+        systemd.ready()
+        systemd.status(f"{len(daemon.jobs())} jobs scheduled")
+        signals.wait_loop(
+            lambda: _reload(config_path, app, daemon),
+            # The watchdog is fed only while the scheduler lives: a dead scheduler gets the
+            # process restarted by systemd instead of a monitor that silently stopped.
+            tick=lambda: daemon.alive() and systemd.watchdog(),
+        )
+        systemd.stopping()
         log.info("senderwatch run: stopping")
         if server is not None:
             server.shutdown()
@@ -187,7 +196,11 @@ def _reload(config_path: Path, app: Any, daemon: Any) -> None:
     if settings.database.url != app.settings.database.url:
         log.error("reload: database.url changed; restart senderwatch run to use another database")
         return
-    daemon.reload(settings)
+    systemd.reloading()
+    try:
+        daemon.reload(settings)
+    finally:
+        systemd.ready()
     log.info("reload: config re-read, %d jobs", len(daemon.jobs()))
 
 
@@ -210,10 +223,13 @@ class _Signals:
         self.hup = True
         self.event.set()
 
-    def wait_loop(self, reload: Any) -> None:
+    def wait_loop(self, reload: Any, tick: Any = None) -> None:
+        """Until a stop signal: reload on SIGHUP, `tick()` about once a second."""
         while not self.stop:
             self.event.wait(1.0)
             self.event.clear()
+            if tick is not None:
+                tick()
             if self.hup and not self.stop:
                 self.hup = False
                 reload()
