@@ -67,6 +67,7 @@ CASES = [
     ("dkim-keys.test", "s4096", Status.PASS, set(), {"key_bits": 4096}),
     ("dkim-keys.test", "s8192", Status.WARN, {"dkim.key_too_long"}, {"key_bits": 8192}),
     ("dkim-keys.test", "s16384", Status.WARN, {"dkim.key_too_long"}, {"key_bits": 16384}),
+    ("dkim-keys.test", "s32768", Status.WARN, {"dkim.key_too_long"}, {"key_bits": 32768}),
     (
         "dkim-keys.test",
         "multi",
