@@ -93,6 +93,7 @@ def _serve(config_path: Path, settings: Settings, heartbeat: Heartbeat) -> int:
     app = App(settings, database_factory=_open_database)
     try:
         app.database  # noqa: B018 - open and migrate now: a broken database stops the start
+        _answer_orphaned_requests(app)
         daemon = Daemon(app, take_next=default_take_next(), heartbeat=heartbeat)
         signals = _Signals()
         daemon.start()
@@ -163,18 +164,40 @@ def _start_http(app: Any, daemon: Any) -> Any:
     return server
 
 
+def _answer_orphaned_requests(app: Any) -> None:
+    """Post-release requests a previous daemon left `running` (it died: kill -9, power) are
+    answered `interrupted`; the lock makes this daemon the only runner of this database."""
+    from monitor.services.post_release import interrupt_running
+
+    orphaned = interrupt_running(app)
+    if orphaned:
+        log.warning(
+            "post-release requests %s were cut off by a previous daemon: answered interrupted",
+            ", ".join(map(str, orphaned)),
+        )
+
+
 def _shut_down(app: Any, daemon: Any) -> bool:
     """Stop within `shutdown_timeout`, mark cut-off runs interrupted, flush the outbox."""
+    from monitor.services.post_release import interrupt_running
     from monitor.services.runs import interrupt_unfinished
 
     timeout = app.settings.daemon.shutdown_timeout.total_seconds()
     finished = daemon.stop(timeout)
     if not finished:
-        ids = interrupt_unfinished(app, trigger="daemon", since=daemon.started_at)
+        ids = [
+            run_id
+            for trigger in ("daemon", "deploy")  # scheduled jobs and post-release runs
+            for run_id in interrupt_unfinished(app, trigger=trigger, since=daemon.started_at)
+        ]
+        requests = interrupt_running(app, since=daemon.started_at)
         log.warning(
-            "shutdown: jobs still running after %gs; runs %s stored as interrupted",
+            "shutdown: jobs still running after %gs; runs %s stored as interrupted%s",
             timeout,
             ", ".join(map(str, ids)) or "(none started)",
+            f"; post-release requests {', '.join(map(str, requests))} answered interrupted"
+            if requests
+            else "",
         )
     daemon.flush_outbox()
     return bool(finished)

@@ -19,6 +19,7 @@ survives a restart and several replicas claim each request once.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
@@ -194,6 +195,19 @@ def execute_next(app: App) -> bool:
         outcome.run_id,
     )
     return True
+
+
+def interrupt_running(app: App, *, since: dt.datetime | None = None) -> list[int]:
+    """Finish requests whose runner stopped mid-run (the daemon's shutdown cut them off, or a
+    previous daemon died) as `done` with status `interrupted`, so a waiting pipeline gets an
+    answer (exit 5: no verdict) instead of `running` forever. Their ids."""
+    with app.database.transaction() as session:
+        return RunRequestRepository(session).interrupt_running(
+            since=since,
+            finished_at=app.clock(),
+            exit_code=ExitCode.NO_VERDICT,
+            error="the daemon stopped before the run finished; trigger it again",
+        )
 
 
 def _validated(app: App, request: NewRun) -> tuple[str, ...]:

@@ -162,6 +162,29 @@ class RunRequestRepository:
         )
         return getattr(done, "rowcount", 0) == 1
 
+    def interrupt_running(
+        self, *, since: dt.datetime | None, finished_at: dt.datetime, exit_code: int, error: str
+    ) -> list[int]:
+        """`running` requests (claimed at or after `since`; any with None) → `done` with
+        status `interrupted`: their runner stopped before they finished. Their ids."""
+        where = [RunRequestRow.state == RUNNING]
+        if since is not None:
+            where.append(RunRequestRow.started_at >= since)
+        ids = list(self.session.scalars(select(RunRequestRow.id).where(*where)))
+        if ids:
+            self.session.execute(
+                update(RunRequestRow)
+                .where(RunRequestRow.id.in_(ids), RunRequestRow.state == RUNNING)
+                .values(
+                    state=DONE,
+                    status="interrupted",
+                    exit_code=exit_code,
+                    error=error,
+                    finished_at=finished_at,
+                )
+            )
+        return ids
+
     def finish(
         self,
         request_id: int,

@@ -181,3 +181,18 @@ def test_a_failing_deploy_run_raises_its_alerts_like_check(
         firing = alert_service.overview(app).alerts
     keys = {str(record.key) for record, _muted in firing}
     assert "core-fail.test/dkim/dkim.selector_missing" in keys
+
+
+def test_a_request_cut_off_mid_run_is_answered_interrupted_not_running_forever(
+    api: Api,
+) -> None:
+    """The daemon stopped (or died) while a post-release run went on: the request is answered
+    `interrupted` with exit 5 (no verdict), so a waiting pipeline is not left hanging."""
+    run_id = _post(api).json()["id"]
+    claimed = post_release._claim(api.app)  # a runner took it, then its process went away
+    assert claimed is not None and claimed.id == run_id
+    assert post_release.interrupt_running(api.app) == [run_id]
+    answer = requests.get(f"{api.base}/api/v1/runs/{run_id}", headers=api.headers(), timeout=10)
+    body = answer.json()
+    assert (body["state"], body["status"], body["exit_code"]) == ("done", "interrupted", 5)
+    assert post_release.interrupt_running(api.app) == []  # answered once
