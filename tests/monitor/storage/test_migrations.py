@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -67,3 +69,38 @@ def test_core_revision_is_the_root_other_branches_build_on() -> None:
     assert scripts.get_bases() == ["0001_core"]
     for head in scripts.get_heads():
         assert "0001_core" in {rev.revision for rev in scripts.iterate_revisions(head, "base")}
+
+
+def test_the_schema_heads_constant_is_what_the_migrations_lead_to() -> None:
+    """A migration added without updating SCHEMA_HEADS would make every open run Alembic."""
+    from monitor.storage.migrate import SCHEMA_HEADS
+
+    assert head_revisions() == SCHEMA_HEADS
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """The common open is one SELECT: a daemon or a one-shot command on a current schema never
+    pays for Alembic (memory and start-up)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    probe = (
+        "import sys\n"
+        "from monitor.storage import open_database\n"
+        f"open_database({url!r}).dispose()\n"
+        "before = 'alembic' in sys.modules\n"
+        "for name in [m for m in sys.modules if m.split('.')[0] == 'alembic']:\n"
+        "    del sys.modules[name]\n"
+        f"open_database({url!r}).dispose()\n"
+        "print(before, 'alembic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+        check=False,
+    )
+    assert done.stdout.split() == ["True", "False"], done.stderr
