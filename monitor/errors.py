@@ -1,6 +1,6 @@
 """The errors a person running senderwatch is shown, and the exit code each one gives.
 
-Exit codes (every command; docs/cli.md):
+Exit codes (every command; the README lists them, docs/operations.md explains 4):
     0  all checks pass (warnings allowed)
     1  a check failed or critical drift was found
     2  configuration or usage error
