@@ -73,7 +73,7 @@ def test_the_scan_reads_docs_code_and_config_and_catches_each_form(tmp_path: Pat
         "see ELSEWHERE.md",
         "(style habit 9)",
         "[STYLE 9]",
-        "FIELD-NOTES §5",
+        "the Field-Notes, §5",
         "../outside/notes",
         "the envelope [XY]",
         "[QZ RedactURL]",
