@@ -20,37 +20,11 @@ from standardwebhooks.webhooks import Webhook
 
 from monitor.storage import open_database
 from monitor.storage.canary_models import CanaryRepository
+from tests.e2e._lab_config import PASSWORD_ENV, lab_environment
 from tests.support.http_receiver import HttpReceiver
-from tests.support.mail_lab import Endpoint, MailLab
+from tests.support.mail_lab import MailLab
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD_ENV = "LAB_IMAP_PASSWORD"  # the name of a variable, not a secret
-
-
-def _environment(lab: MailLab, name: str, relay: Endpoint, to: str, timeout: float) -> str:
-    box = lab.mailbox("canary")
-    return f"""
-[environments.{name}]
-domain = "{lab.sending_domain}"
-from = "canary@{lab.sending_domain}"
-to = "{to}"
-dkim_selectors = ["{lab.selector}"]
-timeout = {timeout}
-[environments.{name}.smtp]
-host = "{relay.host}"
-port = {relay.port}
-security = "none"
-timeout = 5
-[environments.{name}.inbox]
-host = "{lab.imap.host}"
-port = {lab.imap.port}
-security = "none"
-username = "{box.username}"
-password_env = "{PASSWORD_ENV}"
-poll_interval = 0.5
-trusted_authserv_ids = ["{lab.authserv_id}"]
-"""
 
 
 @pytest.fixture
@@ -72,9 +46,9 @@ checks = ["spf", "dmarc", "dkim"]
 [domains.expect]
 dmarc_policy = "reject"
 """
-    text += _environment(lab, "staging", lab.relay, box, 20)
-    text += _environment(lab, "shadow", lab.shadow_relay, box, 20)
-    text += _environment(lab, "lost", lab.relay, lab.blackhole, 20)
+    text += lab_environment(lab, "staging", lab.relay, box, 20)
+    text += lab_environment(lab, "shadow", lab.shadow_relay, box, 20)
+    text += lab_environment(lab, "lost", lab.relay, lab.blackhole, 20)
     path = tmp_path / "senderwatch.toml"
     path.write_text(text)
     return path

@@ -21,40 +21,15 @@ import pytest
 import requests
 
 from tests.daemon._process import DaemonProcess, query, wait_for
-from tests.support.mail_lab import Endpoint, MailLab
+from tests.e2e._lab_config import PASSWORD_ENV, lab_environment
+from tests.support.mail_lab import MailLab
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD_ENV = "LAB_IMAP_PASSWORD"  # the name of a variable, not a secret
 TOKEN_ENV = "SW_E2E_API_TOKEN"
 TOKEN = "e2e-token-for-tests-only"
 SHUTDOWN_TIMEOUT = 2.0
 StartDaemon = Callable[[Path], DaemonProcess]
-
-
-def _environment(lab: MailLab, name: str, relay: Endpoint, to: str, timeout: float) -> str:
-    box = lab.mailbox("canary")
-    return f"""
-[environments.{name}]
-domain = "{lab.sending_domain}"
-from = "canary@{lab.sending_domain}"
-to = "{to}"
-dkim_selectors = ["{lab.selector}"]
-timeout = {timeout}
-[environments.{name}.smtp]
-host = "{relay.host}"
-port = {relay.port}
-security = "none"
-timeout = 5
-[environments.{name}.inbox]
-host = "{lab.imap.host}"
-port = {lab.imap.port}
-security = "none"
-username = "{box.username}"
-password_env = "{PASSWORD_ENV}"
-poll_interval = 0.5
-trusted_authserv_ids = ["{lab.authserv_id}"]
-"""
 
 
 def _config(lab: MailLab, database: Path, *, jobs: str, environment: str) -> str:
@@ -139,7 +114,7 @@ enabled = false
 every = "1h"
 enabled = false
 """
-    env = _environment(lab, "production", lab.relay, lab.mailbox("canary").address, 20)
+    env = lab_environment(lab, "production", lab.relay, lab.mailbox("canary").address, 20)
     config = tmp_path / "sw.toml"
     config.write_text(_config(lab, db, jobs=jobs, environment=env), encoding="utf-8")
     daemon = start_daemon(config)
@@ -193,7 +168,7 @@ every = "1h"
 every = "1h"
 enabled = false
 """
-    env = _environment(lab, "lost", lab.relay, lab.blackhole, 120)  # mail that never arrives
+    env = lab_environment(lab, "lost", lab.relay, lab.blackhole, 120)  # mail that never arrives
     config = tmp_path / "sw.toml"
     config.write_text(_config(lab, db, jobs=jobs, environment=env), encoding="utf-8")
     discarded = _blackholed(lab)
