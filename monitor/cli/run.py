@@ -132,7 +132,11 @@ def _open_database(url: str) -> Any:
     """The database, saying where a new SQLite file was put in the daemon's log format."""
     from monitor.storage import open_database
 
-    return open_database(url, on_create=lambda path: log.info("created database %s", path))
+    return open_database(
+        url,
+        isolated_migrations=True,  # Alembic is ~11 MB a daemon would carry for weeks
+        on_create=lambda path: log.info("created database %s", path),
+    )
 
 
 def _heartbeat(settings: Settings) -> Heartbeat:

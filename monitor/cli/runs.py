@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import click
@@ -67,6 +68,12 @@ def runs() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="With --wait: also write the verdict as JUnit XML, as `check --junit` does.",
+)
 def trigger(
     *,
     environment: str,
@@ -78,8 +85,11 @@ def trigger(
     token_env: str,
     idempotency_key: str | None,
     fmt: str,
+    junit: Path | None,
 ) -> None:
     """Queue a post-release run; with --wait, print its verdict and exit with its code."""
+    if junit is not None and not wait:
+        raise click.UsageError("--junit needs --wait: the XML is the verdict")
     token = read_secret(token_env, key="--token-env", environ=os.environ)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
@@ -103,7 +113,28 @@ def trigger(
     if answer["state"] != "done":
         click.echo(f"error: run {answer['id']} not done within {timeout:g}s", err=True)
         sys.exit(ExitCode.NO_VERDICT)
+    if junit is not None and answer.get("result") is not None:
+        try:
+            _write_junit(session, f"{base}{queued['url']}/junit", junit)
+        except _NoVerdict as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(ExitCode.NO_VERDICT)
     sys.exit(int(answer["exit_code"]))
+
+
+def _write_junit(session: requests.Session, url: str, path: Path) -> None:
+    """Fetch the run's JUnit XML and write it; an unwritable file is the user's to fix."""
+    try:
+        answer = session.get(url, timeout=(_CONNECT_S, 30.0))
+    except requests.RequestException as exc:
+        raise _NoVerdict(f"the API at {url} did not answer: {exc}") from None
+    if answer.status_code != 200:
+        raise _NoVerdict(f"the API at {url} answered {answer.status_code}: {answer.text[:200]}")
+    try:
+        path.write_bytes(answer.content)
+    except OSError as exc:
+        click.echo(f"error: cannot write {path}: {exc.strerror}", err=True)
+        sys.exit(ExitCode.CONFIG)
 
 
 def _await(session: requests.Session, url: str, timeout: float) -> dict[str, Any]:

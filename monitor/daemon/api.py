@@ -31,6 +31,7 @@ from monitor.daemon.metrics import make_registry
 from monitor.render.checks import outcome_document
 from monitor.services import post_release
 from monitor.storage import DatabaseProblem
+from monitor.storage.run_requests import DONE
 from monitor.wiring.secrets import read_secret
 
 __all__ = ["ApiError", "DaemonApi"]
@@ -80,6 +81,7 @@ class DaemonApi:
             [
                 Rule("/api/v1/runs", methods=["POST"], endpoint="create_run"),
                 Rule("/api/v1/runs/<int:run_id>", methods=["GET"], endpoint="show_run"),
+                Rule("/api/v1/runs/<int:run_id>/junit", methods=["GET"], endpoint="run_junit"),
                 Rule("/healthz", methods=["GET"], endpoint="healthz"),
                 Rule("/readyz", methods=["GET"], endpoint="readyz"),
                 Rule("/metrics", methods=["GET"], endpoint="metrics"),
@@ -160,6 +162,22 @@ class DaemonApi:
         if detail is None:
             raise ApiError(404, "run_not_found", f"no post-release run {run_id}")
         return _json(_run_body(detail))
+
+    def _run_junit(self, request: Request, run_id: int) -> Response:
+        """The finished run as JUnit XML, the file CI systems show as tests (`check --junit`)."""
+        self._authorize(request)
+        detail = post_release.get(self.app, run_id)
+        if detail is None:
+            raise ApiError(404, "run_not_found", f"no post-release run {run_id}")
+        if detail.outcome is None:
+            state = detail.request.state
+            if state == DONE:  # done without a stored run: it never ran
+                message = f"run {run_id} ended without results: {detail.request.error}"
+                raise ApiError(409, "run_has_no_results", message)
+            raise ApiError(409, "run_not_done", f"run {run_id} is {state}; JUnit comes when done")
+        from monitor.render.junit import render_junit
+
+        return Response(render_junit(detail.outcome), 200, content_type="application/xml")
 
     # -- operations --------------------------------------------------------------------
 

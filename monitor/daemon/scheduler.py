@@ -29,6 +29,7 @@ from monitor.config import Settings
 from monitor.config.daemon import JobSchedule
 from monitor.daemon import jobs
 from monitor.daemon.contracts import JobState
+from monitor.daemon.memory import release_free_heap
 
 __all__ = ["Daemon", "PlannedJob", "TakeNext", "default_take_next", "fire_times", "planned_jobs"]
 
@@ -293,11 +294,14 @@ class Daemon:
             with self._changed:
                 track.running = False
                 self._active -= 1
+                idle = self._active == 0
                 if error is None:
                     track.last_success, track.last_error = self.app.clock(), None
                 else:
                     track.last_error = error
                 self._changed.notify_all()
+            if idle:
+                release_free_heap()  # the cycle's garbage, back to the system
 
     def _deliver(self) -> None:
         """Deliver what is due (bounded by `alerts.delivery.wait`), log the counts."""

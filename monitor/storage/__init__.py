@@ -65,6 +65,7 @@ def open_database(
     url: str,
     *,
     upgrade: bool = True,
+    isolated_migrations: bool = False,
     on_create: Callable[[Path], None] | None = announce_created,
 ) -> Database:
     """Open the database at `url` and (by default) apply pending migrations first.
@@ -73,6 +74,8 @@ def open_database(
         url: any SQLAlchemy URL.
         upgrade: migrate to the newest schema (refusing a read-only or newer database), then
             mark runs whose process died as interrupted (monitor.storage.runs).
+        isolated_migrations: apply pending migrations in a child process (the daemon: see
+            `Database.upgrade`).
         on_create: called with the path when the upgrade created a new SQLite file.
 
     Raises:
@@ -81,7 +84,7 @@ def open_database(
     db = Database(url, on_create=on_create)
     if upgrade:
         try:
-            db.upgrade()
+            db.upgrade(isolated=isolated_migrations)
             with db.transaction() as session:
                 RunLeases(session).mark_interrupted()
         except BaseException:

@@ -142,19 +142,27 @@ class Database:
     def display_url(self) -> str:
         return redacted_url(self.url)
 
-    def upgrade(self, revision: str = "heads") -> None:
+    def upgrade(self, revision: str = "heads", *, isolated: bool = False) -> None:
         """Apply every pending migration (all branches: other parts add their own heads).
 
         Checks first, writing nothing, that the database takes writes and that its schema is
         not newer than this code's, so a read-only or newer database is left as it was.
 
+        Args:
+            isolated: when migrations are pending, apply them in a child process
+                (`monitor.storage.migrate_child`), so this process never imports Alembic.
+                For the daemon, which would otherwise carry it for as long as it runs. If
+                the child fails, the upgrade is repeated here to raise the precise problem.
+
         Raises:
             DatabaseProblem: unreachable, read-only, damaged, or a newer schema.
         """
-        from monitor.storage.migrate import SchemaTooNew, upgrade
+        from monitor.storage.migrate import SchemaTooNew, is_current, upgrade
 
         with self.faults():
             self.check_writable()
+            if isolated and revision == "heads" and not is_current(self.engine):
+                _upgrade_in_child(self.url)
             try:
                 upgrade(self.engine, revision)
             except SchemaTooNew as exc:
@@ -236,3 +244,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _upgrade_in_child(url: str) -> None:
+    """Run the migrations in a child interpreter; a failure there is left for the caller's
+    own upgrade to raise with its precise type (it finds the same pending migrations)."""
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "monitor.storage.migrate_child"],
+        input=url,
+        text=True,
+        capture_output=True,
+        check=False,
+    )

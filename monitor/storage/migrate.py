@@ -37,6 +37,7 @@ __all__ = [
     "alembic_config",
     "current_revisions",
     "head_revisions",
+    "is_current",
     "upgrade",
 ]
 
@@ -72,16 +73,20 @@ def alembic_config() -> Config:
     return config
 
 
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at every shipped head (one read; Alembic is not loaded)."""
+    with engine.connect() as connection:
+        return _stamped(connection) == SCHEMA_HEADS
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate the database behind `engine` to `revision` (default: every head).
 
     Raises:
         SchemaTooNew: the database is at a revision these migrations do not know.
     """
-    if revision == "heads":
-        with engine.connect() as connection:
-            if _stamped(connection) == SCHEMA_HEADS:
-                return  # the common case: one read, and Alembic need not load
+    if revision == "heads" and is_current(engine):
+        return  # the common case: one read, and Alembic need not load
     from alembic import command
 
     config = alembic_config()

@@ -1,5 +1,6 @@
 """The outbox is continuous: a notification queued by a run is delivered at once, not on
-the next poll (here an hour away), and the JSON log says so in one object a line."""
+the next poll (here an hour away), and the JSON log says so in one object a line: one line
+per notification delivered, one per delivery round with its counts."""
 
 from __future__ import annotations
 
@@ -48,5 +49,9 @@ def test_a_queued_notification_is_delivered_at_once_and_logged_as_json(
     lines = [json.loads(line) for line in daemon.log.splitlines() if line.strip()]
     messages = [doc["message"] for doc in lines]
     assert any(m.startswith("outbox: ") and " sent" in m for m in messages), messages
+    delivered = [doc for doc in lines if "delivered to pager" in doc["message"]]
+    ids = [doc["message"].split()[1] for doc in delivered]
+    assert ids and len(ids) == len(set(ids)), messages  # one line per notification, by id
+    assert all(doc["logger"] == "senderwatch.alerts.outbox" for doc in delivered)
     assert any(" dns: fail - " in m for m in messages), messages
     assert all({"time", "level", "logger", "message"} <= doc.keys() for doc in lines)

@@ -8,9 +8,12 @@ import socket
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 
 from monitor.services import post_release
 from tests.daemon_api.conftest import TOKEN, TOKEN_ENV, Api
@@ -64,6 +67,50 @@ def test_trigger_wait_prints_the_verdict_and_exits_with_its_code(api: Api) -> No
     document = json.loads(as_json.stdout)
     assert as_json.returncode == document["exit_code"] == 0
     assert document["result"]["run_id"] == document["run_id"]
+
+
+@pytest.mark.usefixtures("runner")
+def test_trigger_wait_junit_writes_the_verdict_as_junit_xml(api: Api, tmp_path: Path) -> None:
+    """A pipeline gets the same JUnit file from the daemon as from `check --junit`: one
+    testcase per result, named by domain and check."""
+    report = tmp_path / "out" / "senderwatch.xml"
+    report.parent.mkdir()
+    done = _trigger(
+        "--env", "production", "--release", "v1.4.4", "--url", api.base, "--check", "dns",
+        "--wait", "--junit", str(report),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    suites = ET.fromstring(report.read_text(encoding="utf-8"))
+    cases = suites.findall("testsuite/testcase")
+    assert cases and int(suites.get("tests", "0")) == len(cases)
+    assert {case.get("name") for case in cases} >= {"dns.spf", "dns.dmarc"}
+    assert suites.get("failures") == "0"
+
+
+def test_trigger_junit_without_wait_is_a_usage_error(api: Api, tmp_path: Path) -> None:
+    """Without --wait there is no verdict to write; say so before queueing anything."""
+    answer = _trigger(
+        "--env", "production", "--release", "v1", "--url", api.base, "--junit",
+        str(tmp_path / "x.xml"),
+    )  # fmt: skip
+    assert answer.returncode == 2
+    assert "--junit needs --wait" in answer.stderr
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_junit_of_a_queued_run_is_a_409_naming_its_state(api: Api) -> None:
+    """Asking for JUnit before the run ends is a clear conflict, never an empty file."""
+    created = requests.post(
+        f"{api.base}/api/v1/runs",
+        json={"environment": "production", "release": "v9", "checks": ["dns"]},
+        headers=api.headers(),
+        timeout=10,
+    )
+    answer = requests.get(
+        f"{api.base}{created.json()['url']}/junit", headers=api.headers(), timeout=10
+    )
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "run_not_done"
 
 
 def test_trigger_with_a_wrong_token_exits_2(api: Api) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -104,3 +107,45 @@ def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) ->
         check=False,
     )
     assert done.stdout.split() == ["True", "False"], done.stderr
+
+
+def _probe(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter at the repository root (sys.modules starts empty)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+        check=False,
+    )
+
+
+def test_isolated_migrations_build_a_new_database_without_loading_alembic(tmp_path: Path) -> None:
+    """The daemon migrates a new database in a child process, so it never carries Alembic."""
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    done = _probe(
+        "import sys\n"
+        "from monitor.storage import open_database\n"
+        "from monitor.storage.migrate import SCHEMA_HEADS\n"
+        f"db = open_database({url!r}, isolated_migrations=True, on_create=None)\n"
+        "print(db.revisions() == SCHEMA_HEADS, 'alembic' in sys.modules)\n"
+    )
+    assert done.stdout.split() == ["True", "False"], done.stderr
+
+
+def test_isolated_migrations_that_fail_raise_the_precise_problem(tmp_path: Path) -> None:
+    """A child that cannot migrate (here: a schema newer than the code) leaves the caller
+    with the same typed DatabaseProblem an in-process upgrade raises, not a vague failure."""
+    from sqlalchemy import create_engine, text
+
+    from monitor.storage.faults import DatabaseTooNew
+
+    path = tmp_path / "newer.sqlite"
+    open_database(f"sqlite:///{path}", on_create=None).dispose()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version VALUES ('9999_from_the_future')"))
+    engine.dispose()
+    with pytest.raises(DatabaseTooNew):
+        open_database(f"sqlite:///{path}", isolated_migrations=True, on_create=None)
