@@ -25,7 +25,7 @@ from monitor.config.durations import Duration
 
 __all__ = ["JOB_NAMES", "DaemonSettings", "JobSchedule", "JobsSettings"]
 
-JOB_NAMES = ("dns", "canary", "relay", "retention")
+JOB_NAMES = ("dns", "canary", "relay", "late_canaries", "retention")
 
 
 class JobSchedule(Section):
@@ -82,12 +82,13 @@ class JobSchedule(Section):
 
 
 class JobsSettings(Section):
-    """One schedule per kind of job. `canary` and `relay` fire once per environment that has
-    a canary, respectively an SMTP sending path."""
+    """One schedule per kind of job. `canary` and `late_canaries` fire once per environment
+    that has a canary, `relay` once per environment with an SMTP sending path."""
 
     dns: JobSchedule = JobSchedule(every=dt.timedelta(minutes=15))
     canary: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     relay: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
+    late_canaries: JobSchedule = JobSchedule(every=dt.timedelta(minutes=15))
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
 
 
@@ -97,6 +98,7 @@ class DaemonSettings(Section):
     jobs: JobsSettings = JobsSettings()
     shutdown_timeout: Duration = dt.timedelta(seconds=30)
     retain_days: int = Field(default=365, ge=1)
+    late_canary_window: Duration = dt.timedelta(days=1)
     retention_batch: int = Field(default=500, ge=1, le=100_000)
     outbox_poll: Duration = dt.timedelta(seconds=30)
     runner_poll: Duration = dt.timedelta(seconds=30)

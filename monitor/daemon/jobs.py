@@ -24,6 +24,7 @@ __all__ = [
     "ServiceLoop",
     "canary_job",
     "dns_job",
+    "late_canaries_job",
     "relay_job",
     "retention_job",
     "summarise",
@@ -110,6 +111,38 @@ def relay_job(app: App, env: str, enqueued: Enqueued) -> None:
     outcome = run(app, env=env, trigger="daemon")
     queued = _alerts(app, outcome, enqueued)
     log.info("%s", summarise(f"relay.{env}", outcome, queued))
+
+
+class InboxUnreadable(Exception):
+    """The sweep could not search the inbox: the job failed (and /readyz will say so)."""
+
+
+def late_canaries_job(app: App, env: str) -> None:
+    """Environment `env`'s canaries that arrived after their run stopped waiting: one line
+    each (slow, not lost), and one line of counts when there was anything to look for."""
+    from monitor.services.canary import sweep_late
+
+    sweep = sweep_late(app, env)
+    for late in sweep.found:
+        record = late.record
+        release = f", release {record.release}" if record.release else ""
+        log.warning(
+            "canary %s (%s%s) arrived late: %.0f s after sending; its run had given up",
+            record.token,
+            env,
+            release,
+            late.delay_s,
+        )
+    if sweep.inbox_error is not None:
+        raise InboxUnreadable(f"inbox of {env}: {sweep.inbox_error}")
+    if sweep.looked_for:
+        log.info(
+            "late canaries %s: %d awaited, %d found late%s",
+            env,
+            sweep.looked_for,
+            len(sweep.found),
+            f"; not removed from the inbox: {sweep.removal_error}" if sweep.removal_error else "",
+        )
 
 
 def retention_job(app: App) -> None:

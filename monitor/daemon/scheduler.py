@@ -44,7 +44,7 @@ class PlannedJob:
     """One scheduled job: its name, what it runs, when (the config key it came from)."""
 
     name: str
-    kind: str  # dns | canary | relay | retention
+    kind: str  # dns | canary | relay | late_canaries | retention
     env: str | None
     schedule: JobSchedule
 
@@ -65,6 +65,12 @@ def planned_jobs(settings: Settings) -> list[PlannedJob]:
     for name, env in settings.environments.items():
         if env.smtp is not None and schedules.relay.enabled:
             planned.append(PlannedJob(f"relay.{name}", "relay", name, schedules.relay))
+    for name, env in settings.environments.items():
+        if env.canary_configured and schedules.late_canaries.enabled:
+            job = PlannedJob(
+                f"late_canaries.{name}", "late_canaries", name, schedules.late_canaries
+            )
+            planned.append(job)
     if schedules.retention.enabled:
         planned.append(PlannedJob("retention", "retention", None, schedules.retention))
     return planned
@@ -273,6 +279,9 @@ class Daemon:
         if job.kind == "relay":
             env = job.env or ""
             return lambda: jobs.relay_job(app, env, notify)
+        if job.kind == "late_canaries":
+            env = job.env or ""
+            return lambda: jobs.late_canaries_job(app, env)
         return lambda: jobs.retention_job(app)
 
     def _tracked(self, name: str, call: Callable[[], None]) -> None:

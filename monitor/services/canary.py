@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from monitor.app import App
 from monitor.engine.canary_run import CanaryRunOutcome, run_canary
+from monitor.engine.late_canaries import LateSweep, sweep_late_canaries
 
-__all__ = ["CanaryRunOutcome", "run"]
+__all__ = ["CanaryRunOutcome", "LateSweep", "run", "sweep_late"]
 
 
 def run(
@@ -33,6 +34,24 @@ def run(
         with_dns=with_dns,
         trigger=trigger,
         database=app.database,
+        clock=app.clock,
+        environ=app.environ,
+    )
+
+
+def sweep_late(app: App, env: str) -> LateSweep:
+    """Look in environment `env`'s inbox for canaries its runs gave up on within
+    `daemon.late_canary_window`; record those that arrived late and remove them.
+
+    Raises:
+        ConfigError: the environment has no inbox, or its password variable is unset.
+        DatabaseUnavailable: the database cannot be used.
+    """
+    return sweep_late_canaries(
+        app.settings,
+        app.database,
+        env,
+        window=app.settings.daemon.late_canary_window,
         clock=app.clock,
         environ=app.environ,
     )

@@ -87,6 +87,31 @@ class CanaryRepository:
         row.acknowledged_at = at
         self.session.flush()
 
+    def awaiting(self, environment: str, since: dt.datetime) -> list[StoredCanary]:
+        """The environment's canaries sent since `since` that no one has seen arrive: not
+        delivered within their run's timeout, and not found late since. Oldest first."""
+        rows = self.session.scalars(
+            select(CanaryMessageRow)
+            .where(
+                CanaryMessageRow.environment == environment,
+                CanaryMessageRow.sent_at >= since,
+                CanaryMessageRow.delivered.is_(False),
+                CanaryMessageRow.detected_at.is_(None),
+            )
+            .order_by(CanaryMessageRow.sent_at, CanaryMessageRow.id)
+        )
+        return [_stored(row) for row in rows]
+
+    def record_late(self, token: str, received_at: dt.datetime, detected_at: dt.datetime) -> None:
+        """A canary its run gave up on was found after all. `delivered` stays False (the run
+        judged it undelivered within its timeout, and its result says so); `received_at` and
+        `detected_at` now say when it did arrive: "late" is undelivered with a detection."""
+        row = self.session.scalars(
+            select(CanaryMessageRow).where(CanaryMessageRow.token == token)
+        ).one()
+        row.received_at, row.detected_at = received_at, detected_at
+        self.session.flush()
+
     def by_token(self, token: str) -> StoredCanary | None:
         row = self.session.scalars(
             select(CanaryMessageRow).where(CanaryMessageRow.token == token)
