@@ -127,7 +127,7 @@ def _check_families(snap: MetricsSnapshot) -> Iterator[Metric]:
 def _latency_histogram(snap: MetricsSnapshot) -> Metric:
     histogram = HistogramMetricFamily(
         "senderwatch_canary_delivery_seconds",
-        "Canary delivery latency (sent to received) of the stored canaries.",
+        "Canary delivery latency (sent to received) of the stored canaries, late ones included.",
         labels=["environment"],
     )
     for environment, values in sorted(snap.canary_latencies.items()):

@@ -66,3 +66,38 @@ def test_metrics_scrape_passes_promtool_and_shows_a_finished_run(api: Api) -> No
         [promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_canary_latency_histogram_counts_stored_canaries_late_ones_included(api: Api) -> None:
+    """Three canaries of production: 12 s, 45 s, and one found 900 s later by the late sweep;
+    one never seen is not a latency. Buckets are cumulative, as Prometheus requires."""
+    import datetime as dt
+
+    from checks.canary.roundtrip import CanaryRecord
+    from monitor.storage.canary_models import CanaryRepository
+
+    sent = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    with api.app.database.transaction() as session:
+        canaries = CanaryRepository(session)
+        for n, (delivered, seconds) in enumerate([(True, 12), (True, 45), (False, 900)]):
+            arrived = sent + dt.timedelta(seconds=seconds)
+            record = CanaryRecord(
+                f"tok{n}", "production", f"<m{n}@t>", sent, None, delivered, arrived, arrived
+            )
+            canaries.add(record, run_id=None, result_id=None)
+        lost = CanaryRecord("tok9", "production", "<m9@t>", sent, None, delivered=False)
+        canaries.add(lost, run_id=None, result_id=None)
+    text = requests.get(f"{api.base}/metrics", timeout=10).text
+    series = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("senderwatch_canary_delivery_seconds")
+    }
+    bucket = 'senderwatch_canary_delivery_seconds_bucket{environment="production",le="%s"}'
+    assert series[bucket % "10.0"] == 0
+    assert series[bucket % "30.0"] == 1
+    assert series[bucket % "60.0"] == 2
+    assert series[bucket % "600.0"] == 2
+    assert series[bucket % "+Inf"] == 3
+    assert series['senderwatch_canary_delivery_seconds_count{environment="production"}'] == 3
+    assert series['senderwatch_canary_delivery_seconds_sum{environment="production"}'] == 957
