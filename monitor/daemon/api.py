@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import ipaddress
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -60,11 +61,54 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def _error(exc: ApiError) -> Response:
+    if isinstance(exc, PageError):
+        return _page_error(exc)
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.field is not None:
         body["field"] = exc.field
     headers = {"WWW-Authenticate": 'Bearer realm="senderwatch"'} if exc.status == 401 else None
     return _json(body, exc.status, headers)
+
+
+class PageError(ApiError):
+    """A page cannot be shown: answered as a short HTML page, not JSON."""
+
+
+# Pages carry no script: the policy says so to the browser too.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _page(html: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        html,
+        status,
+        headers={**_PAGE_HEADERS, **(headers or {})},
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def _page_error(exc: PageError) -> Response:
+    if exc.status == 401:
+        text = "Sign in with the API token as the password (any user name)."
+        challenge = {"WWW-Authenticate": 'Basic realm="senderwatch", charset="UTF-8"'}
+        return _page(f"<!doctype html><title>401</title><p>{text}</p>", 401, challenge)
+    return _page(
+        f"<!doctype html><title>{exc.status}</title><p>Error {exc.status}.</p>", exc.status
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class DaemonApi:
@@ -82,6 +126,7 @@ class DaemonApi:
                 Rule("/api/v1/runs", methods=["POST"], endpoint="create_run"),
                 Rule("/api/v1/runs/<int:run_id>", methods=["GET"], endpoint="show_run"),
                 Rule("/api/v1/runs/<int:run_id>/junit", methods=["GET"], endpoint="run_junit"),
+                Rule("/", methods=["GET"], endpoint="overview"),
                 Rule("/healthz", methods=["GET"], endpoint="healthz"),
                 Rule("/readyz", methods=["GET"], endpoint="readyz"),
                 Rule("/metrics", methods=["GET"], endpoint="metrics"),
@@ -114,8 +159,9 @@ class DaemonApi:
 
     # -- post-release runs -------------------------------------------------------------
 
-    def _authorize(self, request: Request) -> None:
-        """Bearer token from `api.token_env`, compared in constant time."""
+    def _authorize(self, request: Request, *, basic: bool = False) -> None:
+        """Bearer token from `api.token_env`, compared in constant time; with `basic`, the
+        token may also come as the password of HTTP Basic auth (what a browser can send)."""
         try:
             token = read_secret(
                 self.app.settings.api.token_env, key="api.token_env", environ=self.app.environ
@@ -125,6 +171,8 @@ class DaemonApi:
                 401, "unauthorized", "the API token is not configured (api.token_env)"
             ) from None
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if basic and request.authorization is not None and request.authorization.type == "basic":
+            scheme, given = "bearer", request.authorization.password or ""
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), token.encode()
         ):
@@ -178,6 +226,26 @@ class DaemonApi:
         from monitor.render.junit import render_junit
 
         return Response(render_junit(detail.outcome), 200, content_type="application/xml")
+
+    # -- pages -------------------------------------------------------------------------
+
+    def _authorize_page(self, request: Request) -> None:
+        """Pages are open on a loopback listener (only this host can reach them; a reverse
+        proxy in front is then the gate). Otherwise they need the API token: as a bearer
+        token, or as the password of HTTP Basic auth, which a browser asks for by itself."""
+        if _is_loopback(self.app.settings.api.host):
+            return
+        try:
+            self._authorize(request, basic=True)
+        except ApiError as exc:
+            raise PageError(exc.status, exc.code, exc.message) from None
+
+    def _overview(self, request: Request) -> Response:
+        self._authorize_page(request)
+        from monitor.render.pages import render_overview
+        from monitor.services.overview import overview
+
+        return _page(render_overview(overview(self.app), self.view.jobs()))
 
     # -- operations --------------------------------------------------------------------
 

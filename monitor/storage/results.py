@@ -154,6 +154,19 @@ class ResultRepository:
         """Every subject (domain or environment) that has a stored result."""
         return set(self.session.scalars(select(ResultRow.subject).distinct()))
 
+    def latest_all(self) -> list[StoredResult]:
+        """The newest result of every key, errors included (what the overview page shows:
+        a check that cannot measure is news too), sorted by key."""
+        newest = select(func.max(ResultRow.id)).group_by(
+            ResultRow.check, ResultRow.subject, ResultRow.environment
+        )
+        rows = self.session.scalars(
+            select(ResultRow)
+            .where(ResultRow.id.in_(newest))
+            .order_by(ResultRow.subject, ResultRow.environment, ResultRow.check)
+        )
+        return [_stored(row) for row in rows]
+
     def latest_measured_all(self, where: KeyFilter | None = None) -> list[StoredResult]:
         """The newest non-error result of every key matching `where`, sorted by key."""
         rows = self.session.scalars(
