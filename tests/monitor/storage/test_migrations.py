@@ -84,11 +84,8 @@ def test_the_schema_heads_constant_is_what_the_migrations_lead_to() -> None:
 def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
     """The common open is one SELECT: a daemon or a one-shot command on a current schema never
     pays for Alembic (memory and start-up)."""
-    import subprocess
-    import sys
-
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    probe = (
+    done = _probe(
         "import sys\n"
         "from monitor.storage import open_database\n"
         f"open_database({url!r}).dispose()\n"
@@ -97,14 +94,6 @@ def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) ->
         "    del sys.modules[name]\n"
         f"open_database({url!r}).dispose()\n"
         "print(before, 'alembic' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[3],
-        check=False,
     )
     assert done.stdout.split() == ["True", "False"], done.stderr
 
