@@ -49,6 +49,7 @@ from checks.canary.inbox import (
 )
 from checks.canary.inspect import Expectations, Inspection, TrustPolicy, inspect_message
 from checks.canary.message import CanaryMessage, domain_of, new_canary
+from checks.canary.record import CanaryRecord
 from checks.canary.roundtrip_facts import (
     alignment_modes,
     explain_spf,
@@ -98,20 +99,6 @@ class CanaryConfig:
     latency_warn: float = 120.0
     release: str | None = None
     list_unsubscribe: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CanaryRecord:
-    """What the hub stores about one sent canary (table `canary_messages`)."""
-
-    token: str
-    environment: str
-    message_id: str
-    sent_at: dt.datetime
-    release: str | None
-    delivered: bool
-    received_at: dt.datetime | None = None  # the receiver's Received timestamp
-    detected_at: dt.datetime | None = None  # when senderwatch found it in the inbox
 
 
 class CanaryRoundTrip:

@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from checks.base import CheckContext, Clock, utcnow
 from checks.canary.inbox import InboxError, InboxReader
 from checks.canary.inspect import TrustPolicy
-from checks.canary.roundtrip import CanaryConfig, CanaryRecord, CanaryRoundTrip
+from checks.canary.record import CanaryRecord
+from checks.canary.roundtrip import CanaryConfig, CanaryRoundTrip
 from checks.canary.senders import Sender
 from checks.result import CheckResult
 from monitor.config import Settings

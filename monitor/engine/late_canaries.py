@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from checks.base import Clock
 from checks.canary.inbox import InboxError, InboxReader, open_inbox
-from checks.canary.roundtrip import CanaryRecord
+from checks.canary.record import CanaryRecord
 from monitor.config import Settings
 from monitor.storage import Database
 from monitor.storage.canary_models import CanaryRepository

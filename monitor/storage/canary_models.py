@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from checks.canary.roundtrip import CanaryRecord
+from checks.canary.record import CanaryRecord
 from monitor.storage.models import Base
 
 __all__ = ["CanaryMessageRow", "CanaryRepository", "StoredCanary"]

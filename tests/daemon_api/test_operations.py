@@ -73,7 +73,7 @@ def test_canary_latency_histogram_counts_stored_canaries_late_ones_included(api:
     one never seen is not a latency. Buckets are cumulative, as Prometheus requires."""
     import datetime as dt
 
-    from checks.canary.roundtrip import CanaryRecord
+    from checks.canary.record import CanaryRecord
     from monitor.storage.canary_models import CanaryRepository
 
     sent = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checks.canary.message import CanaryMessage, new_canary
-from checks.canary.roundtrip import CanaryRecord
+from checks.canary.record import CanaryRecord
 from monitor.app import App
 from monitor.config import parse_settings
 from monitor.daemon.jobs import InboxUnreadable, late_canaries_job

@@ -7,7 +7,7 @@ import datetime as dt
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from checks.canary.roundtrip import CanaryRecord
+from checks.canary.record import CanaryRecord
 from monitor.storage import Database
 from monitor.storage.canary_models import CanaryMessageRow, CanaryRepository
 from monitor.storage.models import Base
