@@ -44,6 +44,7 @@ def test_the_daemon_answers_health_metrics_and_a_post_release_run(
     wait_for(
         lambda: requests.get(f"{base}/readyz", timeout=10).status_code == 200, 30, "readyz 200"
     )
+    daemon.wait_log(" dns: ")  # ready from the start; the check series come with the first run
     scrape = requests.get(f"{base}/metrics", timeout=10).text
     assert 'senderwatch_check_status{check="spf"' in scrape
     promtool = shutil.which("promtool")
