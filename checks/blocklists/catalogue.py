@@ -7,7 +7,8 @@ the list's own business, and some of them are *not* listings at all:
   public or open resolver, or a resolver without a Data Query Service key) and .255 (too many
   queries); DBL answers 127.0.1.255 to an IP address asked as a domain. These are refusals.
 - URIBL and SURBL answer 127.0.0.1 when they refuse the resolver; RFC 5782 §5 forbids 127.0.0.1
-  as a listing for every list, so it is an error everywhere unless a list says otherwise.
+  as a listing for every list, so it is an error everywhere unless a list says otherwise, and
+  so is 127.255.255.0/24 (a list of your own that fronts Spamhaus answers those).
 
 Reading a refusal as "listed" pages people for nothing (and the opposite hides real listings),
 so every list names its error codes beside its listing codes, and `classify` in
@@ -35,6 +36,9 @@ CodeTable = tuple[tuple[ipaddress.IPv4Network, str], ...]
 # RFC 5782 §2.1: every listing is an address in 127.0.0.0/8; §5: 127.0.0.1 is never a listing.
 LOOPBACK_NET = ipaddress.IPv4Network("127.0.0.0/8")
 NEVER_LISTED = ipaddress.IPv4Address("127.0.0.1")
+# Spamhaus's error codes; no list uses the range for listings, so every list reads it as an
+# error unless its own entry lists a code in it.
+REFUSAL_NET = ipaddress.IPv4Network("127.255.255.0/24")
 
 SPAMHAUS_ERRORS: Mapping[str, str] = {
     "127.255.255.252": "typing error in the list's zone name",
@@ -107,10 +111,17 @@ class ListSpec:
         for net, text in self.errors:
             if code in net:
                 return text
-        if code == NEVER_LISTED and not any(code in net for net, _ in self.listed):
+        if any(code in net for net, _ in self.listed):
+            return None
+        if code == NEVER_LISTED:
             return (
                 "127.0.0.1 is never a listing (RFC 5782 §5): lists answer it when they refuse "
                 "the resolver; use your own recursive resolver"
+            )
+        if code in REFUSAL_NET:
+            return (
+                "127.255.255.0/24 is the refusal range of the largest lists (public resolver, "
+                "no key, over quota): use your own recursive resolver or the list's key"
             )
         return None
 

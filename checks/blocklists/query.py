@@ -78,7 +78,7 @@ def classify(spec: ListSpec, records: tuple[str, ...]) -> Verdict:
     """
     if not records:
         return Verdict("clean")
-    codes = tuple(sorted(records))
+    codes = tuple(sorted(records, key=_numeric))
     addresses = []
     for text in codes:
         try:
@@ -96,3 +96,11 @@ def classify(spec: ListSpec, records: tuple[str, ...]) -> Verdict:
         )
         return Verdict("unexpected", codes, (why,))
     return Verdict("listed", codes, tuple(dict.fromkeys(spec.meaning(a) for a in addresses)))
+
+
+def _numeric(text: str) -> tuple[int, str]:
+    """Sort key: addresses in numeric order (127.0.0.4 before 127.0.0.10), junk last."""
+    try:
+        return int(ipaddress.IPv4Address(text)), ""
+    except ValueError:
+        return 1 << 32, text

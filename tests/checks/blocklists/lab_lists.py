@@ -26,4 +26,4 @@ LAB_DOMAIN = ListSpec(
     rate_limit=1000.0,
     burst=100,
 )
-DEAD_IP = ListSpec("dead-ip", "dead.test", "ip", rate_limit=1000.0, burst=100)
+DEAD_IP = ListSpec("dead-ip", "dead.example", "ip", rate_limit=1000.0, burst=100)

@@ -98,7 +98,7 @@ def test_answer_outside_loopback_is_unknown_not_listed(resolver: Resolver) -> No
 
 def test_one_list_timing_out_errors_that_list_only(dns_server: EditableDns) -> None:
     """A dead list is an error of that list; the other lists' verdicts are still measured."""
-    with SilentZonesDns(dns_server.address, drop=("dead.test",)) as proxy:
+    with SilentZonesDns(dns_server.address, drop=("dead.example",)) as proxy:
         resolver = Resolver([proxy.address], timeout=0.3, retries=0)
         result = run(
             resolver,
