@@ -41,6 +41,8 @@ __all__ = ["BlocklistCheck", "BlocklistConfig", "Config"]
 
 CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 SCHEMA = 1  # version of the stored shape in evidence["blocklists"]
+# domains seen in mail rather than configured: they change with the mail, like canary IPs
+DISCOVERED_DOMAIN_SOURCES = frozenset({"envelope_domain"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,15 +119,23 @@ def _measure(config: Config, resolver: Resolver, out: _Measured) -> None:
     budget = config.budget or QueryBudget()
     targets = _targets(config, resolver, out)
     lookups = _ask_lists(config.lists, targets, resolver, budget)
+    stable = {t.value for t in targets if t.explicit}
     for lookup in lookups:
-        _judge(lookup, out)
+        _judge(lookup, out, per_target=lookup.target in stable)
+    for spec in config.lists:
+        mine = [lk for lk in lookups if lk.spec is spec]
+        if any(lk.verdict.status not in ("listed", "clean") for lk in mine):
+            continue  # the list could not be read: no verdict to compare
+        listed = any(lk.verdict.listed for lk in mine if lk.target not in stable)
+        out.observations[f"blocklists.{spec.name}.discovered"] = "listed" if listed else "clean"
     fcrdns = [
         check_fcrdns(resolver, t.value)
         for t in targets.of_kind("ip")
         if config.fcrdns and t.queried and set(t.sources) - {"spf"}
     ]
+    stable_ips = {t.value for t in targets.of_kind("ip") if t.explicit}
     for result in fcrdns:
-        _judge_fcrdns(result, out)
+        _judge_fcrdns(result, out, "" if result.ip in stable_ips else "canary")
     out.details.update(
         {
             "schema": SCHEMA,
@@ -165,7 +175,7 @@ def _targets(config: Config, resolver: Resolver, out: _Measured) -> TargetSet:
             targets.add_ip(host, "spf", explicit=False)
         targets.skipped_ranges += too_large
     for domain, source in config.domains:
-        targets.add_domain(domain, source)
+        targets.add_domain(domain, source, explicit=source not in DISCOVERED_DOMAIN_SOURCES)
     return targets
 
 
@@ -191,10 +201,10 @@ def _ask_lists(
     return lookups
 
 
-def _judge(lookup: Lookup, out: _Measured) -> None:
+def _judge(lookup: Lookup, out: _Measured, *, per_target: bool) -> None:
     spec, verdict, target = lookup.spec, lookup.verdict, lookup.target
     details = lookup.to_dict()
-    if verdict.status in ("listed", "clean"):
+    if per_target and verdict.status in ("listed", "clean"):
         out.observations[f"blocklists.{spec.name}.{target}"] = verdict.status
     if verdict.listed:
         reason = f" The list says: {verdict.reason}." if verdict.reason else ""
@@ -265,7 +275,7 @@ _FCRDNS_FINDINGS = {
 }
 
 
-def _judge_fcrdns(result: FcrdnsResult, out: _Measured) -> None:
+def _judge_fcrdns(result: FcrdnsResult, out: _Measured, seen_by: str) -> None:
     if result.verdict == "error":
         out.findings.append(
             Finding(
@@ -278,7 +288,9 @@ def _judge_fcrdns(result: FcrdnsResult, out: _Measured) -> None:
             )
         )
         return
-    out.observations[f"fcrdns.{result.ip}"] = result.verdict
+    # a configured IP is its own key; the canary's hop may change with every message (an
+    # ESP's pool), so it is one key for whichever IP the receiver saw last
+    out.observations[f"fcrdns.{seen_by or result.ip}"] = result.verdict
     if result.verdict in _FCRDNS_FINDINGS:
         code, severity, text = _FCRDNS_FINDINGS[result.verdict]
         message = text.format(ip=result.ip, ptr=", ".join(result.ptr), name=result.confirmed)

@@ -76,10 +76,11 @@ class TargetSet:
                 "not queried"
             )
 
-    def add_domain(self, value: str, source: str) -> None:
+    def add_domain(self, value: str, source: str, *, explicit: bool = True) -> None:
+        """Add a domain; `explicit` for configured ones, False for those seen in mail."""
         target = self._get(to_alabel(value.rstrip(".")), "domain")
         target.sources.append(source)
-        target.explicit = True
+        target.explicit = target.explicit or explicit
 
     def _get(self, value: str, kind: str) -> Target:
         key = (kind, value)

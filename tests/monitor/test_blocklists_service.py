@@ -134,7 +134,8 @@ def test_canary_connecting_ip_and_envelope_domain_are_looked_up(
         "skipped": targets["198.51.100.66"]["skipped"],
     }
     assert targets["listed-sender.test"]["sources"] == ["envelope_domain"]
-    assert result.observations["blocklists.lab-dbl.listed-sender.test"] == "listed"
+    assert result.observations["blocklists.lab-dbl.discovered"] == "listed"
+    assert "blocklists.lab-dbl.listed-sender.test" not in result.observations
     assert result.observations["blocklists.lab-ip.2001:db8:5782::66"] == "listed"
     assert result.observations["blocklists.lab-dbl.rep.test"] == "clean"
 
