@@ -198,7 +198,13 @@ def _uncommented(text: str) -> str:
     out, in_block = [], False
     for line in text.splitlines():
         if line.startswith(
-            ("# [environments.staging]", "# [[alerts.channels]]", "# [api]", "# [daemon]")
+            (
+                "# [environments.staging]",
+                "# [[alerts.channels]]",
+                "# [api]",
+                "# [daemon]",
+                "# [blocklists]",
+            )
         ):
             in_block = True
         elif line.startswith("# ---"):
