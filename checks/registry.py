@@ -70,6 +70,8 @@ CHECKS = LazyRegistry(
         "dns.tlsrpt": "checks.dns.tlsrpt:TlsRptCheck",
         # per environment: the relay's EHLO, STARTTLS, certificate, AUTH
         "smtp.smtp": "checks.smtp.check:SmtpCheck",
+        # per environment: sending IPs and domains on blocklists, reverse DNS of the IPs
+        "reputation.blocklists": "checks.blocklists.check:BlocklistCheck",
     }
 )
 

@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from checks.base import Clock, utcnow
 from monitor.config import Settings
@@ -50,6 +50,9 @@ class App:
     environ: Mapping[str, str] = dataclasses.field(default_factory=lambda: os.environ)
     database_factory: Callable[[str], Database] | None = None
     shared_database: Database | None = None
+    # state checks keep between runs of this process (the blocklist answer cache and rate
+    # limiters), handed to them through `monitor.services.checks.plan_context`
+    check_state: dict[str, Any] = dataclasses.field(default_factory=dict)
     _database: Database | None = dataclasses.field(default=None, init=False, repr=False)
     _lock: threading.Lock = dataclasses.field(
         default_factory=threading.Lock, init=False, repr=False

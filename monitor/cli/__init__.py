@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("monitor.cli.check:check", "Run the DNS checks now and compare with baselines."),
     "canary": ("monitor.cli.canary:canary", "Send a canary and prove its authentication."),
     "inspect": ("monitor.cli.inspect:inspect_command", "Judge a saved message's authentication."),
+    "blocklists": ("monitor.cli.blocklists:blocklists", "Self-test the configured blocklists."),
     "baseline": ("monitor.cli.baseline:baseline", "Show or approve the baselines."),
     "alerts": ("monitor.cli.alerts:alerts", "List, silence, acknowledge, test and deliver alerts."),
     "config": ("monitor.cli.config_cmd:config", "Check the configuration file."),

@@ -17,6 +17,7 @@ from monitor.config._base import (
     validate_domain_name,
     validate_ip_network,
 )
+from monitor.config.blocklists import IpAddress
 from monitor.config.database import check_database_url
 
 __all__ = [
@@ -142,6 +143,8 @@ class DomainSettings(Section):
     dkim_selectors: tuple[DkimSelector, ...] = ()
     checks: tuple[CheckName, ...] = DOMAIN_CHECKS
     expect: DomainExpect = DomainExpect()
+    # the domain's own sending IPs, checked with every environment of the domain (blocklists)
+    sending_ips: tuple[IpAddress, ...] = ()
 
     @field_validator("dkim_selectors")
     @classmethod

@@ -20,6 +20,7 @@ from monitor.config._base import (
     shorten,
     validate_domain_name,
 )
+from monitor.config.blocklists import IpAddress
 from monitor.config.core import DkimSelector, selector_name_problems
 from monitor.config.inbox import ImapInboxSettings, InboxSettings, MaildirInboxSettings
 from monitor.config.kinds import same_kinds
@@ -72,6 +73,7 @@ class EnvironmentSettings(Section):
     timeout: float = Field(default=300.0, gt=0, le=86400)
     latency_warn: float = Field(default=120.0, gt=0)
     list_unsubscribe: str | None = None
+    sending_ips: tuple[IpAddress, ...] = ()  # the environment's relay IPs (blocklists, FCrDNS)
     # one optional table per sender kind (`SENDING_PATHS`, held equal below)
     smtp: SmtpSettings | None = None
     http: HttpSendSettings | None = None

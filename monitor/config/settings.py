@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 
 from monitor.config._base import Problems, Section
 from monitor.config.alerts import AlertsSettings
+from monitor.config.blocklists import BlocklistsSettings
 from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
 from monitor.config.daemon import DaemonSettings
 from monitor.config.daemon_http import HttpSettings
@@ -22,6 +23,7 @@ class Settings(Section):
     alerts: AlertsSettings = AlertsSettings()
     api: HttpSettings = HttpSettings()
     daemon: DaemonSettings = DaemonSettings()
+    blocklists: BlocklistsSettings = BlocklistsSettings()
 
     @field_validator("domains")
     @classmethod

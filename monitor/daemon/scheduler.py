@@ -63,7 +63,8 @@ def planned_jobs(settings: Settings) -> list[PlannedJob]:
         if env.canary_configured and schedules.canary.enabled:
             planned.append(PlannedJob(f"canary.{name}", "canary", name, schedules.canary))
     for name, env in settings.environments.items():
-        if env.smtp is not None and schedules.relay.enabled:
+        # `check --env E`: the relay probe, and blocklists and reverse DNS when enabled
+        if (env.smtp is not None or settings.blocklists.enabled) and schedules.relay.enabled:
             planned.append(PlannedJob(f"relay.{name}", "relay", name, schedules.relay))
     for name, env in settings.environments.items():
         if env.canary_configured and schedules.late_canaries.enabled:

@@ -5,7 +5,8 @@
 
 Which checks run:
 - no `env`: every configured domain (or those named in `domains`), `environment=None`;
-- `env=E`: the checks of environment E's domain plus its relay probe (`smtp`, subject E),
+- `env=E`: the checks of environment E's domain plus its environment checks (subject E:
+  the relay probe `smtp`, `blocklists` when enabled; `monitor.wiring.checks.ENVIRONMENT_CHECKS`),
   with `environment=E` on every result and
   E's own `dkim_selectors` when it lists any (staging may sign with other selectors). If E's
   domain has no `[[domains]]` entry, it gets the defaults: every DNS check, no expectations.
@@ -21,7 +22,7 @@ from checks.registry import CHECKS
 from monitor.config import Settings
 from monitor.config.core import DomainSettings
 from monitor.errors import UsageError
-from monitor.wiring.checks import check_config, domain_target
+from monitor.wiring.checks import ENVIRONMENT_CHECKS, PlanContext, check_config, domain_target
 
 __all__ = ["CheckSpec", "PlanError", "build_plan", "default_registry"]
 
@@ -53,6 +54,7 @@ def build_plan(
     domains: Sequence[str] | None = None,
     env: str | None = None,
     registry: Mapping[str, type] | None = None,
+    context: PlanContext | None = None,
 ) -> list[CheckSpec]:
     """The checks to run for this request, domain by domain in config order.
 
@@ -61,6 +63,8 @@ def build_plan(
         domains: only these domains (names as in the config); None for all.
         env: plan for this environment's domain instead (see the module docstring).
         registry: check classes by id; default `checks.registry.CHECKS`.
+        context: stored results and long-lived state for environment checks (the
+            services pass the App's); default: none.
 
     Raises:
         PlanError: unknown domain or environment, or nothing to check.
@@ -80,25 +84,27 @@ def build_plan(
             config = check_config(cls, domain_target(domain, selectors))
             specs.append(CheckSpec(check_id, domain.name, env, config, _deadline(cls, config)))
     if env is not None:
-        specs.extend(_relay_specs(settings, env, registry))
+        specs.extend(_environment_specs(settings, env, registry, context or PlanContext()))
     if not specs:
         raise PlanError("nothing to check: the config lists no domains (add [[domains]])")
     return specs
 
 
-def _relay_specs(settings: Settings, env: str, registry: Mapping[str, type]) -> list[CheckSpec]:
-    """The environment's relay probe (`smtp` check), when it sends through SMTP.
-
-    Relay drift (STARTTLS gone, a certificate about to expire, AUTH mechanisms changed) is
-    caught by `check --env` before a canary send fails.
-    """
-    from monitor.wiring.canary import smtp_check_config
-
-    config = smtp_check_config(settings.environments[env])
-    if config is None or "smtp.smtp" not in registry:
-        return []
-    deadline = _deadline(registry["smtp.smtp"], config)
-    return [CheckSpec("smtp.smtp", env, env, config, deadline)]
+def _environment_specs(
+    settings: Settings, env: str, registry: Mapping[str, type], context: PlanContext
+) -> list[CheckSpec]:
+    """The environment's own checks whose builder has something to check: the relay probe
+    when it sends through SMTP (STARTTLS gone, a certificate about to expire, caught before a
+    canary send fails), blocklists and reverse DNS when `[blocklists]` is enabled."""
+    specs = []
+    for check_id, build in ENVIRONMENT_CHECKS.items():
+        cls = registry.get(check_id)
+        if cls is None:
+            continue
+        config = build(settings, env, context)
+        if config is not None:
+            specs.append(CheckSpec(check_id, env, env, config, _deadline(cls, config)))
+    return specs
 
 
 def _deadline(cls: type, config: Any) -> float | None:

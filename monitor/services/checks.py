@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from checks.result import CheckResult
 from monitor.app import App
 from monitor.engine.alerting import AlertingOutcome, after_run
 from monitor.engine.check_run import CheckRunOutcome, run_checks
 from monitor.engine.plan import CheckSpec, PlanError, build_plan, default_registry
 from monitor.engine.runner import Progress
+from monitor.wiring.checks import PlanContext
 
-__all__ = ["plan", "raise_alerts", "run"]
+__all__ = ["plan", "plan_context", "raise_alerts", "run"]
 
 
 def plan(app: App, *, domains: Sequence[str] = (), env: str | None = None) -> list[CheckSpec]:
@@ -24,7 +26,27 @@ def plan(app: App, *, domains: Sequence[str] = (), env: str | None = None) -> li
     Raises:
         PlanError: unknown domain or environment, both given, or nothing to check.
     """
-    return build_plan(app.settings, domains=domains or None, env=env, registry=default_registry())
+    return build_plan(
+        app.settings,
+        domains=domains or None,
+        env=env,
+        registry=default_registry(),
+        context=plan_context(app),
+    )
+
+
+def plan_context(app: App) -> PlanContext:
+    """What environment checks read beyond the settings: the newest stored results (the
+    canary's connecting IP) and the App's long-lived state (blocklist cache, rate limits)."""
+
+    def latest_result(check: str, subject: str, environment: str | None) -> CheckResult | None:
+        from monitor.storage import ResultRepository
+
+        with app.database.transaction() as session:
+            stored = ResultRepository(session).latest_measured(check, subject, environment)
+        return None if stored is None else stored.result
+
+    return PlanContext(latest_result=latest_result, state=app.check_state)
 
 
 def run(

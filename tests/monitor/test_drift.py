@@ -85,6 +85,13 @@ CASES = [
     ("smtp.tls_version", "TLSv1.3", "TLSv1.2", W, CRIT),
     ("smtp.tls_version", "TLSv1.2", "TLSv1.3", S, INFO),
     ("smtp.auth_mechanisms", "LOGIN,PLAIN", "PLAIN", C, WARN),
+    # Blocklists and reverse DNS: a new listing, FCrDNS lost
+    ("blocklists.spamhaus-zen.192.0.2.25", "clean", "listed", W, CRIT),
+    ("blocklists.spamhaus-zen.192.0.2.25", "listed", "clean", S, INFO),
+    ("blocklists.surbl.discovered", "clean", "listed", W, CRIT),
+    ("fcrdns.192.0.2.25", "pass", "mismatch", W, CRIT),
+    ("fcrdns.canary", "generic", "missing", W, CRIT),
+    ("fcrdns.192.0.2.25", "missing", "pass", S, INFO),
     # Everything else: a neutral change
     ("spf.lookups", 3, 4, C, WARN),
     ("mx.hosts", "a.test", "b.test", C, WARN),

@@ -26,12 +26,13 @@ from monitor.config.environments import EnvironmentSettings
 from monitor.config.inbox import INBOX_SETTINGS
 from monitor.config.sending import SENDING_PATHS
 from monitor.wiring.alerts import CHANNEL_KINDS
-from monitor.wiring.canary import INBOX_KINDS, SENDER_KINDS, smtp_check_config
+from monitor.wiring.canary import INBOX_KINDS, SENDER_KINDS
+from monitor.wiring.checks import ENVIRONMENT_CHECKS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-# check scope → how its Config is made; a new scope needs its wiring before it can ship
-ENVIRONMENT_CHECK_CONFIGS = {"smtp.smtp": smtp_check_config}
+# an environment-scoped check needs its Config builder before it can ship
+ENVIRONMENT_CHECK_CONFIGS = ENVIRONMENT_CHECKS
 
 
 def headings(*names: str) -> list[str]:
@@ -62,7 +63,9 @@ def test_every_check_has_config_drift_rules_and_docs(check_id: str) -> None:
         assert check_id.removeprefix("dns.") in DOMAIN_CHECKS
     else:
         assert check_id in ENVIRONMENT_CHECK_CONFIGS, f"{check_id}: no wiring builds its Config"
-    assert_documented(f"`{check_id}`", "dns-checks.md", "spf.md", "canary-transport.md")
+    assert_documented(
+        f"`{check_id}`", "dns-checks.md", "spf.md", "canary-transport.md", "blocklists.md"
+    )
 
 
 def test_environment_checks_are_exactly_those_with_wiring() -> None:

@@ -12,7 +12,7 @@ from checks.registry import CHECKS, get_check
 from checks.result import Status
 
 DNS_IDS = ["dns.spf", "dns.dmarc", "dns.dkim", "dns.mx", "dns.mta_sts", "dns.tlsrpt"]
-EXPECTED_IDS = [*DNS_IDS, "smtp.smtp"]
+EXPECTED_IDS = [*DNS_IDS, "smtp.smtp", "reputation.blocklists"]
 
 
 def test_registry_lists_every_check_once_in_order() -> None:

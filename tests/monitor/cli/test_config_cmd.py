@@ -124,6 +124,17 @@ CASES: dict[str, list[str]] = {
         "environments.production.inbox: trusted_authserv_ids is empty: name the receiver's "
         "authserv-id(s); an Authentication-Results header from anyone else is never trusted",
     ],
+    "bad_blocklists.toml": [
+        'domains[0].sending_ips[1]: not an IP address; got "192.0.2.0/24"',
+        "blocklists.lists.corp.listed.10.0.0.2: return codes are in 127.0.0.0/8 "
+        "(RFC 5782 §2.1); got 10.0.0.2",
+    ],
+    "bad_blocklist_names.toml": [
+        'blocklists.lists.corp: list "corp" is not in the catalogue (spamhaus-zen, '
+        "spamhaus-dbl, spamcop, barracuda, surbl): give it a zone and a kind",
+        'blocklists.use[1]: unknown list "nolist": use a catalogue name (spamhaus-zen, '
+        "spamhaus-dbl, spamcop, barracuda, surbl) or define it under [blocklists.lists]",
+    ],
     "duplicate_channel.toml": [
         'alerts.channels: channel "oncall" is defined twice (channels[0] and channels[1])'
     ],
@@ -187,7 +198,13 @@ def _uncommented(text: str) -> str:
     out, in_block = [], False
     for line in text.splitlines():
         if line.startswith(
-            ("# [environments.staging]", "# [[alerts.channels]]", "# [api]", "# [daemon]")
+            (
+                "# [environments.staging]",
+                "# [[alerts.channels]]",
+                "# [api]",
+                "# [daemon]",
+                "# [blocklists]",
+            )
         ):
             in_block = True
         elif line.startswith("# ---"):
