@@ -48,8 +48,6 @@ def test_replicas_seeing_one_problem_at_once_fire_it_once(
         clock.advance(minutes=1)
     with any_db.transaction() as session:
         states = session.execute(select(AlertStateRow.state, AlertStateRow.episode)).all()
-        firsts = session.scalar(
-            select(func.count()).where(NotificationRow.reason == "first")
-        )
+        firsts = session.scalar(select(func.count()).where(NotificationRow.reason == "first"))
     assert states == [("firing", 1)]
     assert firsts == 1
