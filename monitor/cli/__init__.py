@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("monitor.cli.db:db", "Manage the database."),
     "run": ("monitor.cli.run:run_command", "Run the daemon: scheduled checks, canaries, alerts."),
     "runs": ("monitor.cli.runs:runs", "Trigger a post-release run on the daemon and await it."),
+    "status": (
+        "monitor.cli.status:status",
+        "Show the replicas and the jobs they hold.",
+    ),
 }
 
 

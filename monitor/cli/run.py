@@ -92,8 +92,9 @@ def _serve(config_path: Path, settings: Settings, heartbeat: Heartbeat) -> int:
     lock.acquire()
     app = App(settings, database_factory=_open_database)
     try:
-        app.database  # noqa: B018 - open and migrate now: a broken database stops the start
-        _answer_orphaned_requests(app)
+        database = app.database  # open and migrate now: a broken database stops the start
+        if database.engine.dialect.name != "postgresql":  # replicas: each answers its own
+            _answer_orphaned_requests(app)
         daemon = Daemon(app, take_next=default_take_next(), heartbeat=heartbeat)
         signals = _Signals()
         daemon.start()
@@ -188,7 +189,13 @@ def _shut_down(app: Any, daemon: Any) -> bool:
 
     timeout = app.settings.daemon.shutdown_timeout.total_seconds()
     finished = daemon.stop(timeout)
-    if not finished:
+    if daemon.fleet is not None:  # replicas: only this one's runs, never another's
+        if daemon.fleet_interrupted:
+            log.warning(
+                "shutdown: runs %s of this replica stored as interrupted",
+                ", ".join(map(str, daemon.fleet_interrupted)),
+            )
+    elif not finished:
         ids = [
             run_id
             for trigger in ("daemon", "deploy")  # scheduled jobs and post-release runs

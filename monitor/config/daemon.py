@@ -104,6 +104,17 @@ class DaemonSettings(Section):
     runner_poll: Duration = dt.timedelta(seconds=30)
     heartbeat_url_env: EnvName | None = None
     heartbeat_timeout: Duration = dt.timedelta(seconds=5)
+    # Replicas on PostgreSQL (docs/scaling.md): how long a claimed tick or DNS batch stays
+    # a replica's without a renewal (renewed every quarter of it), and domains per batch.
+    lease: Duration = dt.timedelta(seconds=30)
+    batch_size: int = Field(default=250, ge=1, le=100_000)
+
+    @field_validator("lease")
+    @classmethod
+    def _lease_range(cls, value: dt.timedelta) -> dt.timedelta:
+        if not 2 <= value.total_seconds() <= 3600:
+            raise ValueError("must be between 2s and 1h")
+        return value
 
     @field_validator("outbox_poll", "runner_poll", "heartbeat_timeout")
     @classmethod

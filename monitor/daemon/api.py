@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 from monitor.app import App
 from monitor.config import ConfigError
 from monitor.daemon.contracts import DaemonView, JobState
+from monitor.daemon.fleet_health import readyz_fleet
 from monitor.daemon.metrics import make_registry
 from monitor.render.checks import outcome_document
 from monitor.services import post_release
@@ -283,6 +284,8 @@ class DaemonApi:
             "jobs": jobs,
             "problems": problems,
         }
+        if database:
+            body.update(readyz_fleet(self.app, self.view))
         return _json(body, 200 if ready else 503)
 
     def _metrics(self, _request: Request) -> Response:

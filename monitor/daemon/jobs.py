@@ -22,6 +22,7 @@ from monitor.engine.check_run import CheckRunOutcome, RunStatus
 __all__ = [
     "Heartbeat",
     "ServiceLoop",
+    "apply_alerts",
     "canary_job",
     "dns_job",
     "late_canaries_job",
@@ -46,7 +47,7 @@ def summarise(job: str, outcome: CheckRunOutcome, alerts_queued: int) -> str:
     )
 
 
-def _alerts(app: App, outcome: CheckRunOutcome, enqueued: Enqueued) -> int:
+def apply_alerts(app: App, outcome: CheckRunOutcome, enqueued: Enqueued) -> int:
     """The alert lifecycle on a stored run; delivery left to the outbox loop."""
     from monitor.services.checks import raise_alerts
 
@@ -86,7 +87,7 @@ def dns_job(app: App, heartbeat: Heartbeat, enqueued: Enqueued) -> None:
     heartbeat.ping("/start")
     try:
         outcome = run(app, trigger="daemon", keep_evidence=True)
-        queued = _alerts(app, outcome, enqueued)
+        queued = apply_alerts(app, outcome, enqueued)
     except Exception:
         heartbeat.ping("/fail")
         raise
@@ -99,7 +100,7 @@ def canary_job(app: App, env: str, enqueued: Enqueued) -> None:
     from monitor.services.canary import run
 
     canary = run(app, env, trigger="daemon")
-    queued = _alerts(app, canary.outcome, enqueued)
+    queued = apply_alerts(app, canary.outcome, enqueued)
     log.info("%s", summarise(f"canary.{env}", canary.outcome, queued))
 
 
@@ -109,7 +110,7 @@ def relay_job(app: App, env: str, enqueued: Enqueued) -> None:
     from monitor.services.checks import run
 
     outcome = run(app, env=env, trigger="daemon")
-    queued = _alerts(app, outcome, enqueued)
+    queued = apply_alerts(app, outcome, enqueued)
     log.info("%s", summarise(f"relay.{env}", outcome, queued))
 
 

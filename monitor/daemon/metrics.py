@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from monitor.app import App
 from monitor.daemon.contracts import DaemonView
+from monitor.daemon.fleet_health import fleet_families
 from monitor.storage.metrics_queries import MetricsSnapshot, snapshot
 
 __all__ = ["LATENCY_BUCKETS", "SenderwatchCollector", "make_registry"]
@@ -70,6 +71,7 @@ class SenderwatchCollector(Collector):
             value=snap.runs_queued,
         )
         yield from self._job_families()
+        yield from fleet_families(self.app)
 
     def _job_families(self) -> Iterator[Metric]:
         success = GaugeMetricFamily(

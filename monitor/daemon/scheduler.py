@@ -30,6 +30,7 @@ from monitor.config.daemon import JobSchedule
 from monitor.daemon import jobs
 from monitor.daemon.contracts import JobState
 from monitor.daemon.memory import release_free_heap
+from monitor.daemon.replicas import Fleet, aligned_trigger
 
 __all__ = ["Daemon", "PlannedJob", "TakeNext", "default_take_next", "fire_times", "planned_jobs"]
 
@@ -150,6 +151,8 @@ class Daemon:
         self.take_next = take_next
         self.heartbeat = heartbeat or jobs.Heartbeat(None)
         self.started_at = app.clock()
+        self.fleet: Fleet | None = None  # on PostgreSQL: this replica's part in the fleet
+        self.fleet_interrupted: list[int] = []  # own runs cut off at shutdown (fleet mode)
         self._tracks: dict[str, _Track] = {}
         self._active = 0  # jobs running now, including those a reload removed
         self._changed = threading.Condition()
@@ -193,6 +196,11 @@ class Daemon:
                 for name, track in sorted(self._tracks.items())
             ]
 
+    @property
+    def replica_id(self) -> str | None:
+        """This replica's id in the fleet (PostgreSQL), else None."""
+        return None if self.fleet is None else self.fleet.replica_id
+
     def wake_runner(self) -> None:
         if self._runner is not None:
             self._runner.wake()
@@ -204,7 +212,16 @@ class Daemon:
 
         The database is opened here, before any job thread exists: `App.database` opens on
         first use, and two jobs racing to that first use would open it twice."""
-        self.app.database  # noqa: B018 - opened (and migrated) once, on this thread
+        database = self.app.database  # opened (and migrated) once, on this thread
+        if database.engine.dialect.name == "postgresql":  # replicas may share it
+            self.fleet = Fleet(
+                self.app,
+                submit=self._submit,
+                heartbeat=self.heartbeat,
+                enqueued=self.notify_enqueued,
+                stopping=self._stopping,
+            )
+            self.fleet.start()
         self._schedule(self.app.settings, first_now=True)
         self._scheduler.start()
         with self._changed:
@@ -227,12 +244,17 @@ class Daemon:
         finished; on False the caller stores the cut-off runs `interrupted`
         (`monitor.services.runs.interrupt_unfinished`)."""
         self._stopping.set()
+        if self.fleet is not None:
+            self.fleet.sweeper.stop()
         self._scheduler.shutdown(wait=False)
         self._outbox.stop()
         if self._runner is not None:
             self._runner.stop()
         with self._changed:
-            return self._changed.wait_for(self._idle, timeout)
+            finished = self._changed.wait_for(self._idle, timeout)
+        if self.fleet is not None:
+            self.fleet_interrupted = self.fleet.stop()
+        return finished
 
     def notify_enqueued(self) -> None:
         """A notification was queued: the outbox loop delivers it now."""
@@ -247,14 +269,20 @@ class Daemon:
         with self._changed:  # jobs the new config dropped leave the health view
             for name in [n for n in self._tracks if n not in names]:
                 del self._tracks[name]  # a running one finishes; `_active` still counts it
+        if self.fleet is not None:
+            self.fleet.forget_jobs([job.name for job in planned])
         for job in planned:
             extra: dict[str, Any] = {}
             if first_now and job.schedule.every is not None:
                 extra["next_run_time"] = now
+            call = self._job_call(job)
+            trigger = build_trigger(job.schedule)
+            if self.fleet is not None:  # ticks aligned across replicas, claimed before run
+                call, trigger = self.fleet.job_call(job, call), aligned_trigger(job.schedule)
             self._scheduler.add_job(
                 self._tracked,
-                build_trigger(job.schedule),
-                args=[job.name, self._job_call(job)],
+                trigger,
+                args=[job.name, call],
                 id=job.name,
                 name=job.name,
                 max_instances=1,
@@ -266,6 +294,12 @@ class Daemon:
             with self._changed:
                 track = self._tracks.setdefault(job.name, _Track())
                 track.interval_s = _interval_s(job.schedule, now)
+
+    def _submit(self, name: str, call: Callable[[], None]) -> None:
+        """Run `call` now on the job pool, tracked as job `name` (a takeover, a cycle)."""
+        if self._stopping.is_set():
+            return
+        self._scheduler.add_job(self._tracked, args=[name, call], misfire_grace_time=None)
 
     def _idle(self) -> bool:
         return self._active == 0
@@ -334,8 +368,14 @@ class Daemon:
     def _drain_runs(self) -> None:
         """Take queued post-release runs one after another until the queue is empty."""
         assert self.take_next is not None
-        while not self._stopping.is_set() and self.take_next(self.app):
-            pass
+        while not self._stopping.is_set():
+            if self.fleet is None:
+                taken = self.take_next(self.app)
+            else:  # its runs are this replica's own: stored interrupted if cut off
+                with self.fleet.tracking_runs():
+                    taken = self.take_next(self.app)
+            if not taken:
+                break
 
     def flush_outbox(self) -> None:
         """At shutdown: one last bounded delivery of what is queued."""

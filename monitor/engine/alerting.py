@@ -33,6 +33,7 @@ from monitor.policy.drift import Drift
 from monitor.storage.alerts_store import AlertRepository, SqlOutboxStore
 from monitor.storage.baselines import BaselineRepository
 from monitor.storage.engine import Database
+from monitor.storage.key_locks import ALERT_SCOPES, lock_keys
 from monitor.wiring.alerts import (
     Clock,
     alerts_clock,
@@ -87,6 +88,13 @@ def process_run(
             drifts,
             baseline_codes=accepted,
             environment_domains={name: e.domain for name, e in settings.environments.items()},
+        )
+        # Replicas applying runs over the same domain or environment take turns, so one
+        # problem is never fired twice (monitor.storage.key_locks; a unique index backs it).
+        lock_keys(
+            session,
+            ALERT_SCOPES,
+            {m.scope for m in observation.measured} | {s.key.scope for s in observation.sightings},
         )
         repo = AlertRepository(session)
         current = repo.load_for(

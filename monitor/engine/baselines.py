@@ -22,6 +22,7 @@ from monitor.storage import (
     StoredDrift,
     StoredResult,
 )
+from monitor.storage.key_locks import BASELINE_SUBJECTS, lock_keys
 
 __all__ = ["baseline_draft", "record_evaluations"]
 
@@ -31,6 +32,9 @@ def record_evaluations(
 ) -> tuple[list[Baseline], list[StoredDrift]]:
     """Evaluate stored results against their current baselines and store the outcome.
 
+    On PostgreSQL the subjects are locked for the rest of the transaction first, so
+    concurrent runs over one subject never both record its first baseline.
+
     Batched (one baseline query, one insert per table) because a run of hundreds of domains
     has thousands of results. A key that appears twice is evaluated in order, the second time
     against what the first left.
@@ -38,6 +42,9 @@ def record_evaluations(
     Returns:
         The baselines created (first results), and the drift rows stored.
     """
+    # Replicas evaluating the same subject take turns (monitor.storage.key_locks): the
+    # second reads the first's new baseline instead of recording a duplicate.
+    lock_keys(session, BASELINE_SUBJECTS, {s.result.subject for s in stored})
     baselines, drift_repo = BaselineRepository(session), DriftRepository(session)
     created: list[Baseline] = []
     drifts: list[StoredDrift] = []

@@ -20,10 +20,12 @@ without its drift, and the run's status is written when the last batch is in.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from checks.base import Clock, utcnow
 from checks.dns.resolver import Resolver
@@ -49,6 +51,7 @@ from monitor.storage.runs import DEFAULT_LEASE_S, RunLeases
 __all__ = [
     "CheckRunOutcome",
     "RunStatus",
+    "on_run_started",
     "record_results",
     "run_checks",
     "run_status",
@@ -253,6 +256,33 @@ def _slim(stored: StoredResult) -> StoredResult:
     return dataclasses.replace(stored, result=dataclasses.replace(stored.result, evidence={}))
 
 
+_RUN_STARTED: contextvars.ContextVar[Callable[[RunRecord], None] | None] = contextvars.ContextVar(
+    "senderwatch_run_started", default=None
+)
+
+
+@contextlib.contextmanager
+def on_run_started(callback: Callable[[RunRecord], None]) -> Iterator[None]:
+    """Within the block (this thread), `callback` is told each run row `start_run` writes.
+
+    The daemon's replicas link a claimed tick to the run it produced this way, so a replica
+    taking over a dead one's tick can store exactly that run `interrupted`; the services in
+    between need not know about ticks. Blocks nest: an outer block's callback is told too.
+    """
+    outer = _RUN_STARTED.get()
+
+    def both(run: RunRecord) -> None:
+        if outer is not None:
+            outer(run)
+        callback(run)
+
+    token = _RUN_STARTED.set(both)
+    try:
+        yield
+    finally:
+        _RUN_STARTED.reset(token)
+
+
 def start_run(
     db: Database,
     *,
@@ -264,9 +294,13 @@ def start_run(
     """Write the run row, holding a lease of `lease_s`, before any check runs (committed at
     once); keep the lease with `RunHeartbeat` while the run goes on."""
     with db.transaction() as session:
-        return ResultRepository(session).start_run(
+        run = ResultRepository(session).start_run(
             trigger=trigger, started_at=started_at, release=release, lease_s=lease_s
         )
+    callback = _RUN_STARTED.get()
+    if callback is not None:
+        callback(run)
+    return run
 
 
 def record_results(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from monitor.app import App
 from monitor.config import ConfigError
-from monitor.engine.check_run import CheckRunOutcome, RunStatus
+from monitor.engine.check_run import CheckRunOutcome, RunStatus, on_run_started
 from monitor.errors import ExitCode, UsageError, UserFacingError
 from monitor.services.checks import raise_alerts
 from monitor.storage import DriftRepository, ResultRepository
@@ -41,6 +41,7 @@ __all__ = [
     "QueueFull",
     "RequestInvalid",
     "RunDetail",
+    "answer_cut_off",
     "enqueue",
     "execute_next",
     "get",
@@ -158,7 +159,8 @@ def execute_next(app: App) -> bool:
     if request is None:
         return False
     try:
-        outcome = _run(app, request)
+        with on_run_started(lambda run: _link_run(app, request.id, run.id)):
+            outcome = _run(app, request)
     except ConfigError as exc:
         _finish(
             app, request.id, run_id=None, status=_ERROR, exit_code=ExitCode.CONFIG, error=str(exc)
@@ -208,6 +210,22 @@ def interrupt_running(app: App, *, since: dt.datetime | None = None) -> list[int
             exit_code=ExitCode.NO_VERDICT,
             error="the daemon stopped before the run finished; trigger it again",
         )
+
+
+def answer_cut_off(app: App) -> list[int]:
+    """Answer `interrupted` the running requests whose run was stored interrupted (a replica
+    that died or stopped mid-run): another replica's sweep gives the pipeline its answer."""
+    with app.database.transaction() as session:
+        return RunRequestRepository(session).answer_cut_off(
+            finished_at=app.clock(),
+            exit_code=ExitCode.NO_VERDICT,
+            error="the replica running it stopped before the run finished; trigger it again",
+        )
+
+
+def _link_run(app: App, request_id: int, run_id: int) -> None:
+    with app.database.transaction() as session:
+        RunRequestRepository(session).set_run(request_id, run_id)
 
 
 def _validated(app: App, request: NewRun) -> tuple[str, ...]:

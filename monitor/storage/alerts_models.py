@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.storage.models import Base
@@ -63,6 +63,18 @@ class NotificationRow(Base):
     __table_args__ = (
         Index("ix_notifications_due", "status", "next_attempt_at"),
         Index("ix_notifications_log", "alert_key", "episode", "channel"),
+        # One "first" and one "resolved" message per episode and channel: an alert is never
+        # fired (or resolved) twice for one problem, whatever replicas race (0008_alerts_once).
+        Index(
+            "uq_notifications_once",
+            "alert_key",
+            "episode",
+            "channel",
+            "reason",
+            unique=True,
+            sqlite_where=text("reason IN ('first', 'resolved')"),
+            postgresql_where=text("reason IN ('first', 'resolved')"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -123,7 +124,29 @@ class BaselineRow(Base):
     """
 
     __tablename__ = "baselines"
-    __table_args__ = (Index("ix_baselines_key", "check", "subject", "environment", "id"),)
+    __table_args__ = (
+        Index("ix_baselines_key", "check", "subject", "environment", "id"),
+        # At most one automatic (first-result) baseline per key, NULL environment included
+        # (a unique index treats NULLs as distinct, hence two partial indexes): two replicas
+        # measuring a new key at once cannot both record its first baseline (0008_replicas).
+        Index(
+            "uq_baselines_first_env",
+            "check",
+            "subject",
+            "environment",
+            unique=True,
+            sqlite_where=text("automatic AND environment IS NOT NULL"),
+            postgresql_where=text("automatic AND environment IS NOT NULL"),
+        ),
+        Index(
+            "uq_baselines_first_noenv",
+            "check",
+            "subject",
+            unique=True,
+            sqlite_where=text("automatic AND environment IS NULL"),
+            postgresql_where=text("automatic AND environment IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     check: Mapped[str] = mapped_column(String(32))

@@ -185,6 +185,39 @@ class RunRequestRepository:
             )
         return ids
 
+    def set_run(self, request_id: int, run_id: int) -> None:
+        """Link a running request to the run it started (before that run finishes)."""
+        self.session.execute(
+            update(RunRequestRow).where(RunRequestRow.id == request_id).values(run_id=run_id)
+        )
+
+    def answer_cut_off(self, *, finished_at: dt.datetime, exit_code: int, error: str) -> list[int]:
+        """`running` requests whose run was stored `interrupted` (their replica died or
+        stopped) → `done`, status `interrupted`; their ids."""
+        from monitor.storage.models import RunRow
+
+        cut_off = select(RunRow.id).where(RunRow.status == "interrupted")
+        ids = list(
+            self.session.scalars(
+                select(RunRequestRow.id).where(
+                    RunRequestRow.state == RUNNING, RunRequestRow.run_id.in_(cut_off)
+                )
+            )
+        )
+        if ids:
+            self.session.execute(
+                update(RunRequestRow)
+                .where(RunRequestRow.id.in_(ids), RunRequestRow.state == RUNNING)
+                .values(
+                    state=DONE,
+                    status="interrupted",
+                    exit_code=exit_code,
+                    error=error,
+                    finished_at=finished_at,
+                )
+            )
+        return ids
+
     def finish(
         self,
         request_id: int,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -132,6 +133,13 @@ class RunLeases:
                 RunRow.trigger == trigger,
                 RunRow.started_at >= since,
             )
+        )
+        return sorted(rows)
+
+    def unfinished_of(self, run_ids: Collection[int]) -> list[int]:
+        """Which of `run_ids` have not finished (nor been marked interrupted)."""
+        rows = self.session.scalars(
+            select(RunRow.id).where(RunRow.id.in_(list(run_ids)), RunRow.finished_at.is_(None))
         )
         return sorted(rows)
 

@@ -134,8 +134,9 @@ def test_concurrent_dispatchers_never_claim_the_same_row(any_db: Database) -> No
     """Replicas share the outbox: every row is claimed by exactly one of them."""
     rec = record()
     with any_db.transaction() as session:
+        # Reminders: one episode may have many, but only one "first" (uq_notifications_once).
         AlertRepository(session).enqueue(
-            [Intent(rec, "hook", NotifyReason.FIRST) for _ in range(40)], T0
+            [Intent(rec, "hook", NotifyReason.REMINDER) for _ in range(40)], T0
         )
     claims: list[list[str]] = [[] for _ in range(4)]
 

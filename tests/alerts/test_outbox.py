@@ -26,11 +26,12 @@ from tests.support.http_receiver import HttpReceiver, Reply
 POLICY = RetryPolicy(max_attempts=3, initial=10.0, cap=60.0)
 
 
-def enqueue(db: Database, now: dt.datetime, channel: str = "hook") -> str:
+def enqueue(db: Database, now: dt.datetime, channel: str = "hook", episode: int = 1) -> str:
+    """One "first" notification (one per episode and channel: uq_notifications_once)."""
     record = AlertRecord(
         key=ProblemKey("example.test", "spf", "spf.missing"),
         state=AlertState.FIRING,
-        episode=1,
+        episode=episode,
         sightings=1,
         kind="dns",
         severity=Severity.CRITICAL,
