@@ -18,6 +18,7 @@ from monitor.config._base import (
     validate_ip_network,
 )
 from monitor.config.database import check_database_url
+from monitor.config.reports import SenderSettings
 
 __all__ = [
     "DatabaseSettings",
@@ -142,6 +143,7 @@ class DomainSettings(Section):
     dkim_selectors: tuple[DkimSelector, ...] = ()
     checks: tuple[CheckName, ...] = DOMAIN_CHECKS
     expect: DomainExpect = DomainExpect()
+    senders: tuple[SenderSettings, ...] = ()  # services sending as the domain (reports)
 
     @field_validator("dkim_selectors")
     @classmethod

@@ -25,7 +25,7 @@ from monitor.config.durations import Duration
 
 __all__ = ["JOB_NAMES", "DaemonSettings", "JobSchedule", "JobsSettings"]
 
-JOB_NAMES = ("dns", "canary", "relay", "retention")
+JOB_NAMES = ("dns", "canary", "relay", "retention", "reports")
 
 
 class JobSchedule(Section):
@@ -89,6 +89,7 @@ class JobsSettings(Section):
     canary: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     relay: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
+    reports: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))  # per rua= mailbox
 
 
 class DaemonSettings(Section):

@@ -10,6 +10,7 @@ from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
 from monitor.config.daemon import DaemonSettings
 from monitor.config.daemon_http import HttpSettings
 from monitor.config.environments import EnvironmentSettings
+from monitor.config.reports import ReportsSettings
 
 __all__ = ["Settings"]
 
@@ -22,6 +23,7 @@ class Settings(Section):
     alerts: AlertsSettings = AlertsSettings()
     api: HttpSettings = HttpSettings()
     daemon: DaemonSettings = DaemonSettings()
+    reports: ReportsSettings = ReportsSettings()
 
     @field_validator("domains")
     @classmethod

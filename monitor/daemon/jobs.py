@@ -25,6 +25,7 @@ __all__ = [
     "canary_job",
     "dns_job",
     "relay_job",
+    "reports_job",
     "retention_job",
     "summarise",
 ]
@@ -110,6 +111,27 @@ def relay_job(app: App, env: str, enqueued: Enqueued) -> None:
     outcome = run(app, env=env, trigger="daemon")
     queued = _alerts(app, outcome, enqueued)
     log.info("%s", summarise(f"relay.{env}", outcome, queued))
+
+
+def reports_job(app: App, env: str, enqueued: Enqueued) -> None:
+    """Environment `env`'s rua= mailbox: store its reports, then the report alert rules."""
+    from monitor.services.dmarc_reports import ingest
+
+    result = ingest(app, env=env, deliver=False)
+    queued = len(result.alerting.enqueued) if result.alerting else 0
+    if queued:
+        enqueued()
+    log.info(
+        "reports.%s: %d inputs, %d stored (%d reports), %d duplicate, %d rejected; "
+        "%d notifications queued",
+        env,
+        len(result.inputs),
+        result.count("stored"),
+        result.reports,
+        result.count("duplicate"),
+        result.count("rejected"),
+        queued,
+    )
 
 
 def retention_job(app: App) -> None:

@@ -43,7 +43,7 @@ class PlannedJob:
     """One scheduled job: its name, what it runs, when (the config key it came from)."""
 
     name: str
-    kind: str  # dns | canary | relay | retention
+    kind: str  # dns | canary | relay | reports | retention
     env: str | None
     schedule: JobSchedule
 
@@ -64,6 +64,9 @@ def planned_jobs(settings: Settings) -> list[PlannedJob]:
     for name, env in settings.environments.items():
         if env.smtp is not None and schedules.relay.enabled:
             planned.append(PlannedJob(f"relay.{name}", "relay", name, schedules.relay))
+    for name, env in settings.environments.items():
+        if env.reports is not None and schedules.reports.enabled:
+            planned.append(PlannedJob(f"reports.{name}", "reports", name, schedules.reports))
     if schedules.retention.enabled:
         planned.append(PlannedJob("retention", "retention", None, schedules.retention))
     return planned
@@ -272,6 +275,9 @@ class Daemon:
         if job.kind == "relay":
             env = job.env or ""
             return lambda: jobs.relay_job(app, env, notify)
+        if job.kind == "reports":
+            env = job.env or ""
+            return lambda: jobs.reports_job(app, env, notify)
         return lambda: jobs.retention_job(app)
 
     def _tracked(self, name: str, call: Callable[[], None]) -> None:
