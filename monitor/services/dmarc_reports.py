@@ -213,26 +213,30 @@ def parse_week(text: str | None, now: dt.datetime) -> dt.datetime:
 
 
 def _ingestor(app: App) -> Ingestor:
+    """The ingest engine; parsedmarc is looked for first, before the database is opened."""
+    from checks.reports.parse import parser_version
     from checks.reports.rdns import ReverseNames
     from monitor.engine.report_ingest import Ingestor
     from monitor.engine.runner import make_resolver
     from monitor.wiring.reports import input_limits
 
+    try:
+        parser = f"parsedmarc {parser_version()}"
+    except ParserMissing as exc:
+        raise ReportsUnavailable(str(exc)) from None
     cfg = app.settings.reports
     names = None
     if cfg.reverse_dns:
         resolver = make_resolver(app.settings.dns)
         names = ReverseNames(resolver, max_cached=cfg.reverse_dns_cache, workers=16)
-    try:
-        return Ingestor(
-            app.database,
-            frozenset(d.name for d in app.settings.domains),
-            app.clock,
-            input_limits(app.settings),
-            names,
-        )
-    except ParserMissing as exc:
-        raise ReportsUnavailable(str(exc)) from None
+    return Ingestor(
+        app.database,
+        frozenset(d.name for d in app.settings.domains),
+        app.clock,
+        input_limits(app.settings),
+        names,
+        parser,
+    )
 
 
 def _from_mailbox(app: App, ingestor: Ingestor, env: str) -> list[InputOutcome]:
