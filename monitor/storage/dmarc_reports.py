@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from checks.reports.model import AggregateReport, TlsReport
+from checks.reports.model import AggregateReport, AuthResult, TlsReport
 from monitor.storage.dmarc_reports_models import (
     DmarcRecordRow,
     DmarcReportRow,
@@ -327,19 +327,20 @@ def _record_rows(
                 "header_from": record.header_from[:253],
                 "envelope_from": (record.envelope_from or "")[:253] or None,
                 "envelope_to": (record.envelope_to or "")[:253] or None,
-                "auth": [
-                    {
-                        k: v
-                        for k, v in dataclasses.asdict(a).items()
-                        if v is not None and k != "method"
-                    }
-                    | {"method": a.method}
-                    for a in record.auth
-                ],
+                "auth": [_auth(a) for a in record.auth],
                 "reasons": list(record.override_reasons),
             }
         )
     return rows
+
+
+def _auth(result: AuthResult) -> dict[str, str]:
+    out = {"method": result.method, "domain": result.domain, "result": result.result}
+    if result.selector is not None:
+        out["selector"] = result.selector
+    if result.scope is not None:
+        out["scope"] = result.scope
+    return out
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
