@@ -7,6 +7,7 @@ A leaf like the rest of `checks`: bytes in, typed reports out; no database, no a
     parse.py     the parsedmarc adapter (offline mode, imported lazily) → our own types
     model.py     AggregateReport, AggregateRecord, TlsReport, TlsPolicy, TlsFailure,
                  Rejected (why an input is not stored)
+    facts.py     RecordFact, ReporterActivity, TlsFact: stored facts the pure figures read
     rdns.py      reverse names of source IPs through our resolver, cached and bounded
     senders.py   which configured sender (or our own SPF) authorises a source IP
     mailbox.py   the rua= mailbox over IMAP (the canary IMAP reader with move and fetch)

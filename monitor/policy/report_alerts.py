@@ -26,9 +26,9 @@ from collections.abc import Iterable, Mapping
 
 from alerts.event import ProblemKey, Sighting
 from alerts.lifecycle import Measurement, RunObservation
+from checks.reports.facts import RecordFact, ReporterActivity, TlsFact
 from checks.reports.senders import Source
 from checks.result import Severity
-from monitor.storage.dmarc_reports import RecordFact, ReporterActivity, TlsFact
 
 __all__ = ["CHECK", "KIND", "ReportRules", "observe_reports"]
 

@@ -19,8 +19,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from checks.reports.facts import RecordFact, TlsFact
 from checks.reports.senders import Source
-from monitor.storage.dmarc_reports import RecordFact, TlsFact
 
 __all__ = ["DomainFigures", "PeriodFigures", "SourceFigures", "TlsFigures", "figures"]
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checks.reports.facts import RecordFact, ReporterActivity, TlsFact
 from checks.reports.model import AggregateReport, AuthResult, TlsReport
 from monitor.storage.dmarc_reports_models import (
     DmarcRecordRow,
@@ -26,7 +27,13 @@ from monitor.storage.dmarc_reports_models import (
     TlsReportRow,
 )
 
-__all__ = ["InputOutcome", "RecordFact", "ReportStore", "ReporterActivity", "TlsFact"]
+__all__ = [
+    "InputOutcome",
+    "RecordFact",
+    "ReportStore",
+    "ReporterActivity",
+    "TlsFact",
+]  # facts re-exported
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,49 +47,6 @@ class InputOutcome:
     code: str | None = None
     reason: str | None = None
     reports: int = 0
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RecordFact:
-    """One stored record with what the figures need of its report."""
-
-    domain: str
-    org_name: str
-    begin: dt.datetime
-    end: dt.datetime
-    source_ip: str
-    source_name: str | None
-    count: int
-    dkim_aligned: bool
-    spf_aligned: bool
-    disposition: str
-
-    @property
-    def dmarc_pass(self) -> bool:
-        return self.dkim_aligned or self.spf_aligned
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ReporterActivity:
-    """One reporter's reports for a domain since some time."""
-
-    domain: str
-    org_name: str
-    last_end: dt.datetime
-    messages: int
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class TlsFact:
-    """One TLS report policy with one of its failure types (None: the totals row)."""
-
-    domain: str
-    org_name: str
-    begin: dt.datetime
-    successful: int
-    failed: int
-    result_type: str | None
-    count: int
 
 
 class ReportStore:
