@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "monitor.cli.status:status",
         "Show the replicas and the jobs they hold.",
     ),
+    "reports": ("monitor.cli.reports:reports", "Ingest DMARC/TLS reports; see who sends as you."),
 }
 
 

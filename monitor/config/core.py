@@ -19,6 +19,7 @@ from monitor.config._base import (
 )
 from monitor.config.blocklists import IpAddress
 from monitor.config.database import check_database_url
+from monitor.config.reports import SenderSettings
 
 __all__ = [
     "DatabaseSettings",
@@ -145,6 +146,7 @@ class DomainSettings(Section):
     expect: DomainExpect = DomainExpect()
     # the domain's own sending IPs, checked with every environment of the domain (blocklists)
     sending_ips: tuple[IpAddress, ...] = ()
+    senders: tuple[SenderSettings, ...] = ()  # services sending as the domain (reports)
 
     @field_validator("dkim_selectors")
     @classmethod

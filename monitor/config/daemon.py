@@ -25,7 +25,7 @@ from monitor.config.durations import Duration
 
 __all__ = ["JOB_NAMES", "DaemonSettings", "JobSchedule", "JobsSettings"]
 
-JOB_NAMES = ("dns", "canary", "relay", "late_canaries", "retention")
+JOB_NAMES = ("dns", "canary", "relay", "late_canaries", "retention", "reports")
 
 
 class JobSchedule(Section):
@@ -90,6 +90,7 @@ class JobsSettings(Section):
     relay: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     late_canaries: JobSchedule = JobSchedule(every=dt.timedelta(minutes=15))
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
+    reports: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))  # per rua= mailbox
 
 
 class DaemonSettings(Section):

@@ -24,6 +24,7 @@ from monitor.config.blocklists import IpAddress
 from monitor.config.core import DkimSelector, selector_name_problems
 from monitor.config.inbox import ImapInboxSettings, InboxSettings, MaildirInboxSettings
 from monitor.config.kinds import same_kinds
+from monitor.config.reports import ReportMailboxSettings
 from monitor.config.sending import SENDING_PATHS, HttpSendSettings, SmtpSettings
 
 __all__ = [
@@ -78,6 +79,7 @@ class EnvironmentSettings(Section):
     smtp: SmtpSettings | None = None
     http: HttpSendSettings | None = None
     inbox: InboxSettings | None = None
+    reports: ReportMailboxSettings | None = None  # the rua= mailbox
 
     @property
     def sending_paths(self) -> dict[str, Section]:

@@ -11,6 +11,7 @@ from monitor.config.core import DatabaseSettings, DnsSettings, DomainSettings
 from monitor.config.daemon import DaemonSettings
 from monitor.config.daemon_http import HttpSettings
 from monitor.config.environments import EnvironmentSettings
+from monitor.config.reports import ReportsSettings
 
 __all__ = ["Settings"]
 
@@ -24,6 +25,7 @@ class Settings(Section):
     api: HttpSettings = HttpSettings()
     daemon: DaemonSettings = DaemonSettings()
     blocklists: BlocklistsSettings = BlocklistsSettings()
+    reports: ReportsSettings = ReportsSettings()
 
     @field_validator("domains")
     @classmethod

@@ -27,6 +27,7 @@ __all__ = [
     "dns_job",
     "late_canaries_job",
     "relay_job",
+    "reports_job",
     "retention_job",
     "summarise",
 ]
@@ -144,6 +145,25 @@ def late_canaries_job(app: App, env: str) -> None:
             len(sweep.found),
             f"; not removed from the inbox: {sweep.removal_error}" if sweep.removal_error else "",
         )
+def reports_job(app: App, env: str, enqueued: Enqueued) -> None:
+    """Environment `env`'s rua= mailbox: store its reports, then the report alert rules."""
+    from monitor.services.dmarc_reports import ingest
+
+    result = ingest(app, env=env, deliver=False)
+    queued = len(result.alerting.enqueued) if result.alerting else 0
+    if queued:
+        enqueued()
+    log.info(
+        "reports.%s: %d inputs, %d stored (%d reports), %d duplicate, %d rejected; "
+        "%d notifications queued",
+        env,
+        len(result.inputs),
+        result.count("stored"),
+        result.reports,
+        result.count("duplicate"),
+        result.count("rejected"),
+        queued,
+    )
 
 
 def retention_job(app: App) -> None:

@@ -45,7 +45,7 @@ class PlannedJob:
     """One scheduled job: its name, what it runs, when (the config key it came from)."""
 
     name: str
-    kind: str  # dns | canary | relay | late_canaries | retention
+    kind: str  # dns | canary | relay | late_canaries | reports | retention
     env: str | None
     schedule: JobSchedule
 
@@ -73,6 +73,8 @@ def planned_jobs(settings: Settings) -> list[PlannedJob]:
                 f"late_canaries.{name}", "late_canaries", name, schedules.late_canaries
             )
             planned.append(job)
+        if env.reports is not None and schedules.reports.enabled:
+            planned.append(PlannedJob(f"reports.{name}", "reports", name, schedules.reports))
     if schedules.retention.enabled:
         planned.append(PlannedJob("retention", "retention", None, schedules.retention))
     return planned
@@ -317,6 +319,9 @@ class Daemon:
         if job.kind == "late_canaries":
             env = job.env or ""
             return lambda: jobs.late_canaries_job(app, env)
+        if job.kind == "reports":
+            env = job.env or ""
+            return lambda: jobs.reports_job(app, env, notify)
         return lambda: jobs.retention_job(app)
 
     def _tracked(self, name: str, call: Callable[[], None]) -> None:

@@ -21,9 +21,10 @@ import logging
 from collections.abc import Iterable, Mapping
 
 import requests
+from sqlalchemy.orm import Session
 
 from alerts.event import AlertState
-from alerts.lifecycle import Decision, evaluate
+from alerts.lifecycle import Decision, RunObservation, evaluate
 from alerts.outbox import Dispatcher, DispatchReport
 from alerts.routing import Intent, plan
 from checks.result import CheckResult
@@ -48,6 +49,7 @@ __all__ = [
     "after_check_run",
     "after_run",
     "deliver_pending",
+    "process_observation",
     "process_run",
 ]
 
@@ -89,29 +91,44 @@ def process_run(
             baseline_codes=accepted,
             environment_domains={name: e.domain for name, e in settings.environments.items()},
         )
-        # Replicas applying runs over the same domain or environment take turns, so one
-        # problem is never fired twice (monitor.storage.key_locks; a unique index backs it).
-        lock_keys(
-            session,
-            ALERT_SCOPES,
-            {m.scope for m in observation.measured} | {s.key.scope for s in observation.sightings},
-        )
-        repo = AlertRepository(session)
-        current = repo.load_for(
-            {(m.scope, m.check) for m in observation.measured},
-            {s.key for s in observation.sightings},
-        )
-        decisions = evaluate(current, observation, lifecycle_policy(settings.alerts), now)
-        repo.save(d.record for d in decisions)
-        planned = plan(
-            decisions,
-            routes=routes(settings.alerts),
-            silences=repo.silences(now),
-            firing=repo.in_states([AlertState.FIRING]),
-            log=repo.log_for(d.record for d in decisions),
-            now=now,
-        )
-        ids = repo.enqueue(planned.intents, now)
+        return _apply(session, settings, observation, now)
+
+
+def process_observation(
+    db: Database, settings: Settings, observation: RunObservation, *, now: dt.datetime
+) -> AlertingOutcome:
+    """`process_run` for problems that are not check results (DMARC report figures): the
+    same lifecycle, routing and outbox, in one transaction."""
+    with db.transaction() as session:
+        return _apply(session, settings, observation, now)
+
+
+def _apply(
+    session: Session, settings: Settings, observation: RunObservation, now: dt.datetime
+) -> AlertingOutcome:
+    # Replicas applying runs over the same domain or environment take turns, so one problem
+    # is never fired twice (monitor.storage.key_locks; a unique index backs it).
+    lock_keys(
+        session,
+        ALERT_SCOPES,
+        {m.scope for m in observation.measured} | {s.key.scope for s in observation.sightings},
+    )
+    repo = AlertRepository(session)
+    current = repo.load_for(
+        {(m.scope, m.check) for m in observation.measured},
+        {s.key for s in observation.sightings},
+    )
+    decisions = evaluate(current, observation, lifecycle_policy(settings.alerts), now)
+    repo.save(d.record for d in decisions)
+    planned = plan(
+        decisions,
+        routes=routes(settings.alerts),
+        silences=repo.silences(now),
+        firing=repo.in_states([AlertState.FIRING]),
+        log=repo.log_for(d.record for d in decisions),
+        now=now,
+    )
+    ids = repo.enqueue(planned.intents, now)
     return AlertingOutcome(
         decisions=tuple(decisions),
         enqueued=tuple(zip(ids, planned.intents, strict=True)),

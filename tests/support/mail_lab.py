@@ -120,7 +120,7 @@ class MailLab:
     imaps = Endpoint(RECEIVER_IP, 993)
     dns = Endpoint(DNS_IP, 53)
     blackhole = "blackhole@lab-inbox.test"
-    mailbox_names = ("canary", "staging", "bench")
+    mailbox_names = ("canary", "staging", "bench", "dmarc")
 
     def __init__(self) -> None:
         self.ns = LabNamespace()

@@ -17,6 +17,14 @@ EXAMPLE = REPO / "config.example.toml"
 
 # fixture file → the problem lines expected after "<path>: " (all of them, in order)
 CASES: dict[str, list[str]] = {
+    "sender_without_matcher.toml": [
+        'domains[0].senders[0]: sender "Mailchimp" needs spf_include, ip_ranges or '
+        "ptr_suffixes to recognise its sources"
+    ],
+    "report_folders_clash.toml": [
+        "environments.production.reports: folder, processed_folder and invalid_folder "
+        "must all differ"
+    ],
     "unknown_key.toml": ["dns.timeuot: unknown key; did you mean `timeout`?"],
     "wrong_type.toml": ['dns.retries: must be an integer; got "two"'],
     "bad_enum.toml": [
@@ -204,6 +212,7 @@ def _uncommented(text: str) -> str:
                 "# [api]",
                 "# [daemon]",
                 "# [blocklists]",
+                "# [environments.production.reports]",
             )
         ):
             in_block = True

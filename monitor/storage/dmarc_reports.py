@@ -1,0 +1,311 @@
+"""Storing and reading DMARC aggregate and SMTP TLS reports (tables in dmarc_reports_models).
+
+The same report read twice (a resend, the same mail in two folders, Google's double sends)
+is stored once: the key is (org_name, report_id, domain, begin, end), held by a unique
+constraint. `add_aggregate` looks first, and inserts inside a savepoint, so a replica that
+stored the same report a moment earlier turns the insert into "duplicate", not an error.
+Records go in as one executemany per report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from checks.reports.facts import RecordFact, ReporterActivity, TlsFact
+from checks.reports.model import AggregateReport, AuthResult, TlsReport
+from monitor.storage.dmarc_reports_models import (
+    DmarcRecordRow,
+    DmarcReportRow,
+    ReportInputRow,
+    TlsFailureRow,
+    TlsReportRow,
+)
+
+__all__ = [
+    "InputOutcome",
+    "RecordFact",
+    "ReportStore",
+    "ReporterActivity",
+    "TlsFact",
+]  # facts re-exported
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InputOutcome:
+    """What became of one input (one row of `report_inputs`)."""
+
+    origin: str
+    sha256: str
+    size: int
+    outcome: str  # stored | duplicate | rejected
+    code: str | None = None
+    reason: str | None = None
+    reports: int = 0
+
+
+class ReportStore:
+    """Report rows inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- writing ---------------------------------------------------------------------------
+    def add_input(self, outcome: InputOutcome, *, received_at: dt.datetime, parser: str) -> int:
+        row = ReportInputRow(
+            origin=outcome.origin[:500],
+            sha256=outcome.sha256,
+            size=outcome.size,
+            received_at=received_at,
+            outcome=outcome.outcome,
+            code=outcome.code,
+            reason=outcome.reason,
+            reports=outcome.reports,
+            parser=parser[:64],
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def set_input_outcome(self, input_id: int, outcome: str, reports: int) -> None:
+        row = self.session.get(ReportInputRow, input_id)
+        if row is not None:
+            row.outcome, row.reports = outcome, reports
+
+    def has_aggregate(self, report: AggregateReport) -> bool:
+        org, rid, domain, begin, end = report.key
+        found = self.session.scalar(
+            select(DmarcReportRow.id).where(
+                DmarcReportRow.org_name == org,
+                DmarcReportRow.report_id == rid,
+                DmarcReportRow.domain == domain,
+                DmarcReportRow.begin == begin,
+                DmarcReportRow.end == end,
+            )
+        )
+        return found is not None
+
+    def add_aggregate(
+        self,
+        report: AggregateReport,
+        names: Mapping[str, str | None],
+        *,
+        input_id: int,
+        now: dt.datetime,
+    ) -> bool:
+        """Store a report and its records; False when it was already stored."""
+        if self.has_aggregate(report):
+            return False
+        try:
+            with self.session.begin_nested():
+                row = DmarcReportRow(
+                    input_id=input_id,
+                    org_name=report.org_name,
+                    report_id=report.report_id,
+                    domain=report.domain,
+                    begin=report.begin,
+                    end=report.end,
+                    email=report.email,
+                    policy=dict(report.policy),
+                    schema=report.schema,
+                    messages=report.messages,
+                    records=len(report.records),
+                    ingested_at=now,
+                )
+                self.session.add(row)
+                self.session.flush()
+                if report.records:
+                    self.session.execute(
+                        insert(DmarcRecordRow), _record_rows(row.id, report, names)
+                    )
+        except IntegrityError:
+            return False
+        return True
+
+    def add_tls(self, report: TlsReport, *, input_id: int, now: dt.datetime) -> tuple[int, int]:
+        """Store each policy of a TLS report; (stored, duplicates)."""
+        stored = duplicates = 0
+        for policy in report.policies:
+            exists = self.session.scalar(
+                select(TlsReportRow.id).where(
+                    TlsReportRow.org_name == report.org_name,
+                    TlsReportRow.report_id == report.report_id,
+                    TlsReportRow.domain == policy.domain,
+                    TlsReportRow.begin == report.begin,
+                    TlsReportRow.end == report.end,
+                )
+            )
+            if exists is not None:
+                duplicates += 1
+                continue
+            row = TlsReportRow(
+                input_id=input_id,
+                org_name=report.org_name,
+                report_id=report.report_id,
+                domain=policy.domain,
+                begin=report.begin,
+                end=report.end,
+                policy_type=policy.policy_type[:32],
+                successful=policy.successful,
+                failed=policy.failed,
+                contact=report.contact,
+                ingested_at=now,
+            )
+            self.session.add(row)
+            self.session.flush()
+            for failure in policy.failures:
+                self.session.add(
+                    TlsFailureRow(
+                        tls_report=row.id,
+                        result_type=failure.result_type[:64],
+                        count=failure.count,
+                        sending_mta_ip=(failure.sending_mta_ip or "")[:45] or None,
+                        receiving_mx_hostname=failure.receiving_mx_hostname,
+                        receiving_ip=(failure.receiving_ip or "")[:45] or None,
+                        reason_code=failure.reason_code,
+                    )
+                )
+            stored += 1
+        return stored, duplicates
+
+    # -- reading ---------------------------------------------------------------------------
+    def records(
+        self, start: dt.datetime, end: dt.datetime, domain: str | None = None
+    ) -> list[RecordFact]:
+        """Records of reports that begin in [start, end), oldest report first."""
+        query = (
+            select(
+                DmarcReportRow.domain,
+                DmarcReportRow.org_name,
+                DmarcReportRow.begin,
+                DmarcReportRow.end,
+                DmarcRecordRow.source_ip,
+                DmarcRecordRow.source_name,
+                DmarcRecordRow.count,
+                DmarcRecordRow.dkim_aligned,
+                DmarcRecordRow.spf_aligned,
+                DmarcRecordRow.disposition,
+            )
+            .join(DmarcRecordRow, DmarcRecordRow.report == DmarcReportRow.id)
+            .where(DmarcReportRow.begin >= start, DmarcReportRow.begin < end)
+            .order_by(DmarcReportRow.begin, DmarcReportRow.id, DmarcRecordRow.id)
+        )
+        if domain is not None:
+            query = query.where(DmarcReportRow.domain == domain)
+        return [RecordFact(**row._asdict()) for row in self.session.execute(query)]
+
+    def sources_before(
+        self, domain: str, start: dt.datetime, since: dt.datetime
+    ) -> dict[str, str | None]:
+        """Source IP → reverse name of every source seen for `domain` in [since, start)."""
+        query = (
+            select(DmarcRecordRow.source_ip, func.max(DmarcRecordRow.source_name))
+            .join(DmarcReportRow, DmarcRecordRow.report == DmarcReportRow.id)
+            .where(
+                DmarcReportRow.domain == domain,
+                DmarcReportRow.begin >= since,
+                DmarcReportRow.begin < start,
+            )
+            .group_by(DmarcRecordRow.source_ip)
+        )
+        return {ip: name for ip, name in self.session.execute(query)}
+
+    def reporters(self, since: dt.datetime) -> list[ReporterActivity]:
+        """Per (domain, reporter): the end of its latest report and its messages since."""
+        query = (
+            select(
+                DmarcReportRow.domain,
+                DmarcReportRow.org_name,
+                func.max(DmarcReportRow.end),
+                func.sum(DmarcReportRow.messages),
+            )
+            .where(DmarcReportRow.end >= since)
+            .group_by(DmarcReportRow.domain, DmarcReportRow.org_name)
+            .order_by(DmarcReportRow.domain, DmarcReportRow.org_name)
+        )
+        return [
+            ReporterActivity(domain, org, _utc(last), int(messages or 0))
+            for domain, org, last, messages in self.session.execute(query)
+        ]
+
+    def tls(self, start: dt.datetime, end: dt.datetime, domain: str | None = None) -> list[TlsFact]:
+        """TLS policies of reports beginning in [start, end): one totals row each (result
+        type None), then one row per failure type."""
+        base = select(TlsReportRow).where(TlsReportRow.begin >= start, TlsReportRow.begin < end)
+        if domain is not None:
+            base = base.where(TlsReportRow.domain == domain)
+        facts: list[TlsFact] = []
+        rows = list(self.session.scalars(base.order_by(TlsReportRow.begin, TlsReportRow.id)))
+        failures: dict[int, list[TlsFailureRow]] = {}
+        if rows:
+            for failure in self.session.scalars(
+                select(TlsFailureRow).where(TlsFailureRow.tls_report.in_([r.id for r in rows]))
+            ):
+                failures.setdefault(failure.tls_report, []).append(failure)
+        for row in rows:
+            facts.append(
+                TlsFact(row.domain, row.org_name, row.begin, row.successful, row.failed, None, 0)
+            )
+            facts.extend(
+                TlsFact(row.domain, row.org_name, row.begin, 0, 0, f.result_type, f.count)
+                for f in failures.get(row.id, [])
+            )
+        return facts
+
+    def input_counts(self, since: dt.datetime) -> dict[tuple[str, str | None], int]:
+        """(outcome, code) → inputs received since."""
+        query = (
+            select(ReportInputRow.outcome, ReportInputRow.code, func.count())
+            .where(ReportInputRow.received_at >= since)
+            .group_by(ReportInputRow.outcome, ReportInputRow.code)
+        )
+        return {(outcome, code): int(n) for outcome, code, n in self.session.execute(query)}
+
+
+def _record_rows(
+    report_row: int, report: AggregateReport, names: Mapping[str, str | None]
+) -> list[dict[str, object]]:
+    rows = []
+    for record in report.records:
+        dkim, spf = record.first("dkim"), record.first("spf")
+        rows.append(
+            {
+                "report": report_row,
+                "source_ip": record.source_ip[:45],
+                "source_name": (names.get(record.source_ip) or "")[:255] or None,
+                "count": record.count,
+                "disposition": record.disposition[:16],
+                "dkim_aligned": record.dkim_aligned,
+                "spf_aligned": record.spf_aligned,
+                "dkim_domain": dkim.domain[:253] if dkim else None,
+                "dkim_selector": dkim.selector if dkim else None,
+                "dkim_result": dkim.result[:16] if dkim else None,
+                "spf_domain": spf.domain[:253] if spf else None,
+                "spf_scope": (spf.scope or "")[:8] or None if spf else None,
+                "spf_result": spf.result[:16] if spf else None,
+                "header_from": record.header_from[:253],
+                "envelope_from": (record.envelope_from or "")[:253] or None,
+                "envelope_to": (record.envelope_to or "")[:253] or None,
+                "auth": [_auth(a) for a in record.auth],
+                "reasons": list(record.override_reasons),
+            }
+        )
+    return rows
+
+
+def _auth(result: AuthResult) -> dict[str, str]:
+    out = {"method": result.method, "domain": result.domain, "result": result.result}
+    if result.selector is not None:
+        out["selector"] = result.selector
+    if result.scope is not None:
+        out["scope"] = result.scope
+    return out
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
