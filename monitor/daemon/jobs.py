@@ -145,6 +145,8 @@ def late_canaries_job(app: App, env: str) -> None:
             len(sweep.found),
             f"; not removed from the inbox: {sweep.removal_error}" if sweep.removal_error else "",
         )
+
+
 def reports_job(app: App, env: str, enqueued: Enqueued) -> None:
     """Environment `env`'s rua= mailbox: store its reports, then the report alert rules."""
     from monitor.services.dmarc_reports import ingest
