@@ -72,8 +72,11 @@ def weakened(results: list[CheckResult]) -> list[CheckResult]:
         if r.check == "dmarc":
             obs = {**r.observations, "dmarc.p": "none"}
             finding = Finding("dmarc.policy_none", Severity.WARNING, "DMARC policy is p=none", {})
-            r = dataclasses.replace(r, observations=obs, findings=(finding,), status=Status.WARN)
-        out.append(r)
+            out.append(
+                dataclasses.replace(r, observations=obs, findings=(finding,), status=Status.WARN)
+            )
+        else:
+            out.append(r)
     return out
 
 
@@ -179,9 +182,7 @@ def canary_result(
     )
 
 
-def canary_record(
-    environment: str, token: str, when: dt.datetime, latency: float
-) -> CanaryRecord:
+def canary_record(environment: str, token: str, when: dt.datetime, latency: float) -> CanaryRecord:
     received = when + dt.timedelta(seconds=latency)
     return CanaryRecord(
         token=token,

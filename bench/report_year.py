@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._report_seed import (  # noqa: E402
+from bench._report_seed import (
     Shapes,
     Year,
     canary_record,
@@ -132,7 +132,7 @@ def _tables(path: Path) -> dict[str, int]:
 
     with sqlite3.connect(path) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}  # noqa: S608
+        return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
 def main() -> None:

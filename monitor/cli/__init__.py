@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("monitor.cli.db:db", "Manage the database."),
     "run": ("monitor.cli.run:run_command", "Run the daemon: scheduled checks, canaries, alerts."),
     "runs": ("monitor.cli.runs:runs", "Trigger a post-release run on the daemon and await it."),
+    "report": ("monitor.cli.report:report", "Build or send the weekly sender-health report."),
 }
 
 
