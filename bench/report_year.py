@@ -68,8 +68,8 @@ def _settings(db_url: str, year: Year) -> object:
     )
 
 
-def seed(db_url: str, shapes: Shapes, year: Year, days: int) -> float:
-    """Write `days` days of history; returns the seconds it took."""
+def seed(db_url: str, shapes: Shapes, year: Year, days: int, path: Path) -> list[int]:
+    """Write `days` days of history; returns the bytes in use at the end of each day."""
     from monitor.engine.check_run import record_results, start_run
     from monitor.storage import open_database
     from monitor.storage.canary_models import CanaryRepository
@@ -77,6 +77,7 @@ def seed(db_url: str, shapes: Shapes, year: Year, days: int) -> float:
     db = open_database(db_url, on_create=None)
     began = time.perf_counter()
     counter = 0
+    used: list[int] = []
     try:
         for day in range(days):
             start = START + dt.timedelta(days=day)
@@ -110,21 +111,48 @@ def seed(db_url: str, shapes: Shapes, year: Year, days: int) -> float:
                             result_id=outcome.results[0].id,
                         )
             _daily_retention(db, start + dt.timedelta(days=1))
-            if day % 30 == 29:
+            used.append(_used_bytes(path))
+            if day % 7 == 6:
                 print(f"  seeded {day + 1} days ({time.perf_counter() - began:.0f} s)", flush=True)
     finally:
         db.dispose()
-    return time.perf_counter() - began
+    print(f"seeded in {time.perf_counter() - began:.0f} s")
+    return used
 
 
 def _daily_retention(db: object, now: dt.datetime) -> None:
-    """What the daemon's retention job does once a day (monitor.services.retention)."""
+    """What the daemon's retention job does once a day (monitor.services.retention.purge)."""
     from monitor.storage import retention
 
-    retention.delete_results_before(db, now - dt.timedelta(days=365))  # type: ignore[arg-type]
-    thin = getattr(retention, "thin_repeated_results", None)
-    if thin is not None:
-        thin(db, now - retention.RAW_KEEP)
+    cutoff = now - dt.timedelta(days=365)
+    retention.delete_results_before(db, cutoff)  # type: ignore[arg-type]
+    retention.delete_days_before(db, cutoff)  # type: ignore[arg-type]
+    retention.thin_repeated_results(db, now - retention.RAW_KEEP)  # type: ignore[arg-type]
+
+
+def _used_bytes(path: Path) -> int:
+    """Pages in use (the file less its free list, which new rows reuse first)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    return int((pages - free) * size)
+
+
+def _projection(used: list[int]) -> None:
+    """Bytes in use per day once thinning is steady (the last 7 days), and a year at that
+    rate: what the figure would be when fewer than 365 days were seeded."""
+    if len(used) < 14:
+        return
+    per_day = (used[-1] - used[-8]) / 7
+    year = used[-1] + per_day * (365 - len(used))
+    print(
+        f"in use after {len(used)} days: {used[-1] / 1e6:.1f} MB; growth over the last 7 "
+        f"days {per_day / 1e6:.2f} MB/day; a year at that rate: {year / 1e6:.0f} MB"
+        + (" (measured)" if len(used) >= 365 else " (projected)")
+    )
 
 
 def _tables(path: Path) -> dict[str, int]:
@@ -168,10 +196,10 @@ def main() -> None:
             f"seeding {args.days} days: {args.domains} domains, {args.environments} "
             f"environments (DNS every 15 min, relay and canary hourly per environment)"
         )
-        took = seed(url, shapes, year, args.days)
-        print(f"seeded in {took:.0f} s")
+        used = seed(url, shapes, year, args.days, path)
+        _projection(used)
     size = path.stat().st_size
-    print(f"database: {size / 1e6:.1f} MB ({size / 1e9:.3f} GB) for {args.days} days")
+    print(f"database file: {size / 1e6:.1f} MB ({size / 1e9:.3f} GB) after {args.days} days")
     for table, rows in sorted(_tables(path).items()):
         print(f"  {table:<22} {rows:>10,} rows")
     report_timings(url, year, START + dt.timedelta(days=args.days))

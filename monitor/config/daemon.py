@@ -25,7 +25,7 @@ from monitor.config.durations import Duration
 
 __all__ = ["JOB_NAMES", "DaemonSettings", "JobSchedule", "JobsSettings"]
 
-JOB_NAMES = ("dns", "canary", "relay", "retention")
+JOB_NAMES = ("dns", "canary", "relay", "retention", "weekly_report")
 
 
 class JobSchedule(Section):
@@ -89,6 +89,10 @@ class JobsSettings(Section):
     canary: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     relay: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
+    # The weekly sender-health report of the ISO week that just ended, to every channel
+    # (monitor.services.report.send_weekly; once per week and channel). Weekday by name:
+    # APScheduler 3 reads a numeric day of week with 0 as Monday, unlike cron.
+    weekly_report: JobSchedule = JobSchedule(cron="0 7 * * mon")
 
 
 class DaemonSettings(Section):

@@ -127,24 +127,22 @@ def _own_keys(spec: SectionSpec) -> list[q.Key]:
 
 
 def _checks(session: Session, spec: SectionSpec, start: dt.datetime, end: dt.datetime) -> CheckWeek:
+    """DNS and relay results of the week, counted per day. An environment counts its own
+    DNS results, or its domain's when it stored none that week, plus its relay probe."""
     days = _days(start)
-    totals = q.day_totals(
-        session,
-        _own_keys(spec),
-        None,
-        days[0],
-        days[-1] + dt.timedelta(days=1),
-        exclude=("canary",),
-    )
-    if not totals and spec.environment is not None:
-        totals = q.day_totals(
-            session,
-            [(spec.domain, None)],
-            None,
-            days[0],
-            days[-1] + dt.timedelta(days=1),
-            exclude=("canary",),
-        )
+    first, stop = days[0], days[-1] + dt.timedelta(days=1)
+    if spec.environment is None:
+        totals = q.day_totals(session, [(spec.domain, None)], None, first, stop)
+    else:
+        env = spec.environment
+        totals = q.day_totals(session, [(spec.domain, env)], None, first, stop)
+        if not totals:
+            totals = q.day_totals(session, [(spec.domain, None)], None, first, stop)
+        relay = q.day_totals(session, [(env, env)], None, first, stop, exclude=("canary",))
+        for day, counts in relay.items():
+            into = totals.setdefault(day, dict.fromkeys(counts, 0))
+            for name, value in counts.items():
+                into[name] = into.get(name, 0) + value
     rows = tuple(_check_day(d, totals.get(d, {})) for d in days)
     return CheckWeek(
         runs=sum(r.runs for r in rows),
