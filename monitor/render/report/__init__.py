@@ -41,7 +41,7 @@ _ENV = jinja2.Environment(
 _TEMPLATES = {
     "html": "weekly.html.j2",
     "email": "weekly.email.html.j2",
-    "md": "weekly.md.j2",
+    "md": "weekly.mrkdwn.j2",  # Slack calls its Markdown dialect mrkdwn
     "text": "weekly.txt.j2",
 }
 COLORS = {

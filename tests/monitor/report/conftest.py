@@ -38,7 +38,7 @@ def seeded(
 
 
 @pytest.fixture
-def app(seeded: Database, tmp_path: Path) -> Iterator[App]:
+def app(seeded: Database, tmp_path: Path) -> App:
     """An App over the seeded database, its clock on the Tuesday after the week."""
     settings = _seed.settings("sqlite:///unused.db", tmp_path / "Maildir")
-    yield App(settings, clock=lambda: _seed.AFTER, shared_database=seeded, environ={})
+    return App(settings, clock=lambda: _seed.AFTER, shared_database=seeded, environ={})
