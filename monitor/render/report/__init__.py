@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from alerts.text import show_value
 from monitor.policy.weekly_model import REPORT_VERSION, Mark, WeeklyReport
 from monitor.render.report import charts
 
@@ -94,6 +95,7 @@ def _delta(delta: Any) -> str:
 
 
 _ENV.filters.update(
+    value=show_value,
     when=_when, day=_day, num=_num, seconds=_seconds, delta=_delta, mark_color=COLORS.get
 )
 _ENV.globals.update(SYMBOLS=SYMBOLS, COLORS=COLORS, Mark=Mark, charts=charts, Markup=Markup)

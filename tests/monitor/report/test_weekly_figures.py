@@ -167,3 +167,13 @@ def test_json_document_is_typed_and_versioned(app: App) -> None:
     section = doc["sections"][0]
     assert section["canary"]["rates"]["dkim"] == 92.9
     assert section["deltas"][0]["change"] is not None
+
+
+def test_values_read_as_words_not_python(app: App) -> None:
+    """A drift of a boolean reads `true -> false`, never Python's `True`/`None`."""
+    report = build_weekly(app, "2026-W47", env="production")
+    text = render_weekly(report, "text")
+    assert "canary.dkim_aligned: true -> false" in text
+    for fmt in ("text", "md", "html", "email"):
+        out = render_weekly(report, fmt)
+        assert "True" not in out and "None" not in out, fmt
