@@ -96,7 +96,12 @@ def _delta(delta: Any) -> str:
 
 _ENV.filters.update(
     value=show_value,
-    when=_when, day=_day, num=_num, seconds=_seconds, delta=_delta, mark_color=COLORS.get
+    when=_when,
+    day=_day,
+    num=_num,
+    seconds=_seconds,
+    delta=_delta,
+    mark_color=COLORS.get,
 )
 _ENV.globals.update(SYMBOLS=SYMBOLS, COLORS=COLORS, Mark=Mark, charts=charts, Markup=Markup)
 
