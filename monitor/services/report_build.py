@@ -32,20 +32,15 @@ from monitor.policy.weekly_model import (
     CanaryFailure,
     CanaryWeek,
     CheckDay,
-    ChecklistItem,
     CheckWeek,
-    Delta,
     DriftChange,
-    Fix,
-    Headline,
-    Mark,
-    PostureItem,
     ReleaseRun,
     Section,
     SilenceLine,
     rate,
 )
 from monitor.policy.weekly_posture import fixes, posture
+from monitor.policy.weekly_verdict import deltas, headline
 from monitor.storage import report_queries as q
 
 __all__ = ["SectionSpec", "build_section", "percentile", "section_specs"]
@@ -170,8 +165,15 @@ def _days(start: dt.datetime) -> list[dt.date]:
 
 
 def _canary(
-    session: Session, spec: SectionSpec, start: dt.datetime, end: dt.datetime
+    session: Session,
+    spec: SectionSpec,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    details: bool = True,
 ) -> CanaryWeek | None:
+    """The week's canaries; without `details` (the week before, for deltas only) no
+    failures or releases are read."""
     env = spec.environment
     if env is None:
         return None
@@ -229,8 +231,12 @@ def _canary(
         latency_p50=percentile(seconds, 0.5),
         latency_p95=percentile(seconds, 0.95),
         latency_max=round(max(seconds), 3) if seconds else None,
-        failures=tuple(_failure(*row) for row in q.canary_failures(session, env, start, end)),
-        releases=tuple(ReleaseRun(*row) for row in q.canary_releases(session, env, start, end)),
+        failures=tuple(_failure(*row) for row in q.canary_failures(session, env, start, end))
+        if details
+        else (),
+        releases=tuple(ReleaseRun(*row) for row in q.canary_releases(session, env, start, end))
+        if details
+        else (),
         days=tuple(day_rows),
     )
 
@@ -254,7 +260,15 @@ def _failure(at: dt.datetime, status: str, findings: list[dict[str, object]]) ->
     return CanaryFailure(at, status, code, str(step), str(worst.get("message", "")))
 
 
-def _alerts(session: Session, spec: SectionSpec, start: dt.datetime, end: dt.datetime) -> AlertWeek:
+def _alerts(
+    session: Session,
+    spec: SectionSpec,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    details: bool = True,
+) -> AlertWeek:
+    """Alerts of the week; without `details` (the week before) no silences are read."""
     rows = q.alert_rows(session, spec.alert_scopes, start, end)
     lines = [
         AlertLine(
@@ -269,6 +283,8 @@ def _alerts(session: Session, spec: SectionSpec, start: dt.datetime, end: dt.dat
         if a.resolved_at is not None and start <= a.resolved_at < end and a.state == "resolved"
     )
     firing = tuple(a for a in lines if a.state == "firing")
+    if not details:
+        return AlertWeek(opened, resolved, firing, ())
     silences = tuple(
         SilenceLine(
             s["match_key"] or s["match_domain"] or s["match_environment"] or "?",
@@ -301,10 +317,10 @@ def build_section(
     )
     prev_start = start - dt.timedelta(days=7)
     prev_checks = _checks(session, spec, prev_start, start)
-    prev_canary = _canary(session, spec, prev_start, start)
-    prev_alerts = _alerts(session, spec, prev_start, start)
+    prev_canary = _canary(session, spec, prev_start, start, details=False)
+    prev_alerts = _alerts(session, spec, prev_start, start, details=False)
     prev_drifts = q.drifts(session, keys, prev_start, start)
-    deltas = _deltas(
+    week_deltas = deltas(
         checks=(checks, prev_checks),
         canary=(canary, prev_canary),
         alerts=(alerts, prev_alerts),
@@ -313,7 +329,7 @@ def build_section(
     has_data = bool(latest) or checks.runs > 0 or (canary is not None and canary.sent > 0)
     lines = posture(latest)
     todo = fixes(latest, spec.domain, spec.environment)
-    headline = _headline(
+    head = headline(
         spec=spec,
         week=start,
         has_data=has_data,
@@ -327,9 +343,9 @@ def build_section(
     return Section(
         domain=spec.domain,
         environment=spec.environment,
-        headline=headline,
+        headline=head,
         has_data=has_data,
-        deltas=deltas,
+        deltas=week_deltas,
         posture=lines if has_data else (),
         drifts=drifts,
         approvals=approvals,
@@ -339,76 +355,3 @@ def build_section(
         checklist=items,
         fixes=todo,
     )
-
-
-def _deltas(
-    *,
-    checks: tuple[CheckWeek, CheckWeek],
-    canary: tuple[CanaryWeek | None, CanaryWeek | None],
-    alerts: tuple[AlertWeek, AlertWeek],
-    drifts: tuple[int, int],
-) -> tuple[Delta, ...]:
-    """This week against the week before, each pair (this, previous)."""
-    now_c, prev_c = checks
-    out = [Delta("DNS checks passing", "%", now_c.pass_rate, prev_c.pass_rate, "up")]
-    now_k, prev_k = canary
-    if now_k is not None and prev_k is not None:
-        out += [
-            Delta("Canaries passing DMARC", "%", now_k.rates["dmarc"], prev_k.rates["dmarc"], "up"),
-            Delta("Delivery latency p95", "s", now_k.latency_p95, prev_k.latency_p95, "down"),
-        ]
-    out += [
-        Delta("Alerts opened", "", len(alerts[0].opened), len(alerts[1].opened), "down"),
-        Delta("Changes (drift)", "", drifts[0], drifts[1], "down"),
-    ]
-    return tuple(out)
-
-
-def _headline(
-    *,
-    spec: SectionSpec,
-    week: dt.datetime,
-    has_data: bool,
-    lines: Sequence[PostureItem],
-    items: Sequence[ChecklistItem],
-    canary: CanaryWeek | None,
-    alerts: AlertWeek,
-    checks: CheckWeek,
-    todo: Sequence[Fix],
-) -> Headline:
-    title = spec.domain if spec.environment is None else f"{spec.environment} ({spec.domain})"
-    iso = week.isocalendar()
-    label = f"{iso.year}-W{iso.week:02d}"
-    if not has_data:
-        return Headline(
-            Mark.UNKNOWN, "NO DATA", f"no data for {title} in {label}: nothing was checked yet"
-        )
-    failing = [p.name for p in lines if p.mark is Mark.FAIL]
-    warning = [p.name for p in lines if p.mark in (Mark.WARN, Mark.ERROR)]
-    list_fail = [i.requirement for i in items if i.mark is Mark.FAIL]
-    reasons = [f"{n} failing" for n in failing]
-    if canary is not None and canary.judged:
-        for method in ("spf", "dkim", "dmarc"):
-            value = canary.rates[method]
-            if value is not None and value < 100:
-                reasons.append(f"canary {method.upper()} passed {value:g}%")
-    elif canary is not None:
-        reasons.append("no canary judged this week")
-    reasons += [
-        f"bulk-sender: {r}" for r in list_fail if not any(r.startswith(x) for x in ("SPF", "DKIM"))
-    ]
-    if alerts.firing:
-        reasons.append(f"{len(alerts.firing)} alert{'s' if len(alerts.firing) != 1 else ''} firing")
-    reasons += [f"{n} warns" for n in warning]
-    if failing or list_fail or any(a.severity == "critical" for a in alerts.firing):
-        mark, word = Mark.FAIL, "FAILING"
-    elif reasons or todo:
-        mark, word = Mark.WARN, "NEEDS ATTENTION"
-        if not reasons:
-            reasons.append(f"{len(todo)} thing{'s' if len(todo) != 1 else ''} to fix")
-    else:
-        mark, word = Mark.PASS, "HEALTHY"
-        reasons.append(f"{checks.passed} of {checks.runs} DNS checks passed")
-        if canary is not None and canary.judged:
-            reasons.append(f"{canary.judged} canaries authenticated")
-    return Headline(mark, word, "; ".join(reasons))

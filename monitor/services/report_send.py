@@ -17,6 +17,14 @@ from monitor.errors import UsageError
 
 __all__ = ["SendOutcome", "send_weekly"]
 
+_FORMS = {
+    "slack": ("subject", "markdown"),
+    "webhook": ("document",),
+    "email": ("subject", "text", "html"),
+}
+"""What each channel kind renders; an outbox row stores only its own channel's forms (a
+kind not listed gets them all)."""
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SendOutcome:
@@ -52,16 +60,23 @@ def send_weekly(
     week_bounds(week)
     names = _channels(app, channels)
     report = build_weekly(app, week)
-    payload = {
-        "subject": subject(report),
-        "markdown": render(report, "md"),
-        "text": render(report, "text"),
-        "html": render(report, "email"),
-        "document": document(report),
+    forms = {
+        "subject": lambda: subject(report),
+        "markdown": lambda: render(report, "md"),
+        "text": lambda: render(report, "text"),
+        "html": lambda: render(report, "email"),
+        "document": lambda: document(report),
     }
+    rendered: dict[str, object] = {}
     now = app.alerts_clock()
     queued, already = [], []
     for name in names:
+        configured = app.settings.alerts.channel(name)
+        kind = configured.kind if configured is not None else ""
+        for form in _FORMS.get(kind, tuple(forms)):
+            if form not in rendered:
+                rendered[form] = forms[form]()
+        payload = {form: rendered[form] for form in _FORMS.get(kind, tuple(forms))}
         notification_id = enqueue_report(
             app.database, week=week, channel=name, payload=payload, now=now
         )

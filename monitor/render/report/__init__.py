@@ -118,7 +118,22 @@ def render(report: WeeklyReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
     template = _ENV.get_template(_TEMPLATES[fmt])
-    return template.render(report=report, subject=subject(report))
+    return template.render(report=report, subject=subject(report), detailed=_detailed(report))
+
+
+EMAIL_DETAILED = 4
+"""Sections an email shows whole; the rest get one summary line each. Gmail clips an HTML
+part above about 100 KB, and one section with inline styles is about 30 KB."""
+
+
+def _detailed(report: WeeklyReport) -> tuple[str, ...]:
+    """Anchors of the sections shown whole in email: the worst first, at most EMAIL_DETAILED."""
+    if len(report.sections) <= 1:
+        return tuple(s.anchor for s in report.sections)
+    order = [Mark.FAIL, Mark.ERROR, Mark.WARN]
+    needing = [s for s in report.sections if s.has_data and s.headline.mark in order]
+    needing.sort(key=lambda s: order.index(s.headline.mark))
+    return tuple(s.anchor for s in needing[:EMAIL_DETAILED])
 
 
 def _plain(value: Any) -> Any:
