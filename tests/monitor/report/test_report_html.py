@@ -8,6 +8,7 @@ test: it is installed by .ci/install-system-deps.sh.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -63,16 +64,20 @@ def test_standalone_page_draws_its_charts_without_console_errors(
 def test_one_environment_page_screenshot_for_the_docs(
     app: App, browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
-    """The picture in docs/reports.md: one environment's week, whole page."""
+    """The picture in docs/reports.md: one environment's week, whole page. Written to the
+    test's own folder; with SENDERWATCH_UPDATE_SCREENSHOT=1 also to docs/img, so a test
+    run does not change the repository."""
     page = tmp_path / "report.html"
     report = build_weekly(app, "2026-W47", env="production")
     page.write_text(render_weekly(report, "html"), encoding="utf-8")
     assert _open(browser, page, 1000) == []
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1000, int(height) + 40)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    shot = tmp_path / SCREENSHOT.name
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("SENDERWATCH_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, SCREENSHOT)
 
 
 def test_page_fits_a_phone_width(app: App, browser: webdriver.Chrome, tmp_path: Path) -> None:
