@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the test suite starts on loopback: an authoritative DNS server (knot),
 # a DNS front that adds latency (dnsdist, for bench/), Postfix + OpenDKIM + OpenDMARC + the SPF
-# policy daemon + Dovecot (canary e2e lab), PostgreSQL, promtool (prometheus, for /metrics) and systemd-analyze (systemd, to verify the unit). Their own system services stay down;
+# policy daemon + Dovecot (canary e2e lab), PostgreSQL, promtool (prometheus, for /metrics), systemd-analyze (systemd, to verify the unit) and headless Chromium with its
+# chromedriver (the weekly report's pages, screenshotted by Selenium). Their own system services stay down;
 # the tests start each daemon with a config of their own. Does nothing when all are present.
 set -euo pipefail
 PKGS=(
@@ -10,6 +11,7 @@ PKGS=(
   dovecot-core dovecot-imapd dovecot-lmtpd
   postgresql iproute2 ca-certificates openssl
   prometheus systemd
+  chromium chromium-driver
 )
 if dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
   exit 0

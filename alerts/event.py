@@ -61,6 +61,7 @@ class NotifyReason(enum.StrEnum):
     REMINDER = "reminder"
     RESOLVED = "resolved"
     TEST = "test"
+    REPORT = "report"  # the weekly report: `alert` holds the rendered forms, not an alert
 
 
 @dataclasses.dataclass(frozen=True, slots=True, order=True)

@@ -24,7 +24,7 @@ from alerts.channels.base import (
     secret,
     secret_values,
 )
-from alerts.event import DeliveryError, Notification
+from alerts.event import DeliveryError, Notification, NotifyReason
 
 __all__ = ["EmailChannel", "EmailConfig"]
 
@@ -62,13 +62,22 @@ class EmailChannel:
     def message(self, notification: Notification) -> EmailMessage:
         """The MIME message (public so tests and docs can look at it)."""
         msg = EmailMessage()
-        msg["Subject"] = render("email/alert.subject.j2", notification)
+        report = notification.reason is NotifyReason.REPORT
+        msg["Subject"] = (
+            str(notification.alert["subject"])
+            if report
+            else render("email/alert.subject.j2", notification)
+        )
         msg["From"] = self.config.sender
         msg["To"] = ", ".join(self.config.recipients)
         msg["Date"] = email.utils.format_datetime(notification.created_at)
         domain = self.config.sender.rpartition("@")[2] or "senderwatch.invalid"
         msg["Message-ID"] = f"<{notification.id}@{domain}>"
         msg["X-Senderwatch-Notification-Id"] = notification.id
+        if report:  # rendered when it was queued (monitor.render.report): text and HTML
+            msg.set_content(str(notification.alert["text"]))
+            msg.add_alternative(str(notification.alert["html"]), subtype="html")
+            return msg
         msg.set_content(render("email/alert.txt.j2", notification) + "\n")
         msg.add_alternative(render("email/alert.html.j2", notification) + "\n", subtype="html")
         return msg

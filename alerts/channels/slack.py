@@ -32,7 +32,7 @@ from alerts.channels.base import (
 from alerts.channels.base import (
     slack_escape as _esc,
 )
-from alerts.event import DeliveryError, Notification
+from alerts.event import DeliveryError, Notification, NotifyReason
 from alerts.text import check_name, evidence_text, show_value
 
 __all__ = ["SlackChannel", "SlackConfig"]
@@ -40,6 +40,7 @@ __all__ = ["SlackChannel", "SlackConfig"]
 _REVOKED = ("invalid_token", "no_service", "channel_not_found", "channel_is_archived")
 _HEADER_MAX = 150  # Slack's limit for a header block
 _SECTION_MAX = 2900  # Slack allows 3000 characters per section text
+_BLOCKS_MAX = 50  # Slack's limit of blocks per message
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,8 +99,29 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def build_report_message(notification: Notification) -> dict[str, Any]:
+    """The weekly report's summary: its subject as the header, its Markdown (Slack's
+    dialect, rendered when it was queued) in sections of at most Slack's size."""
+    subject = str(notification.alert["subject"])
+    text = str(notification.alert["markdown"]).strip()
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(subject, _HEADER_MAX)}}
+    ]
+    chunk = ""
+    for paragraph in text.split("\n\n"):
+        if chunk and len(chunk) + len(paragraph) + 2 > _SECTION_MAX:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+            chunk = ""
+        chunk = f"{chunk}\n\n{paragraph}" if chunk else _clip(paragraph, _SECTION_MAX)
+    if chunk:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+    return {"text": _clip(subject, 300), "blocks": blocks[:_BLOCKS_MAX]}
+
+
 def build_message(notification: Notification) -> dict[str, Any]:
     """Block Kit blocks for one notification."""
+    if notification.reason is NotifyReason.REPORT:
+        return build_report_message(notification)
     alert: Mapping[str, Any] = notification.alert
     subject = render("slack/alert.subject.j2", notification)
     blocks: list[dict[str, Any]] = [

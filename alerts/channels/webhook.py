@@ -35,7 +35,7 @@ from alerts.channels.base import (
     secret,
     secret_values,
 )
-from alerts.event import Notification
+from alerts.event import Notification, NotifyReason
 from alerts.text import evidence_object
 
 __all__ = ["PAYLOAD_VERSION", "WebhookChannel", "WebhookConfig", "build_payload", "sign"]
@@ -72,8 +72,23 @@ def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+REPORT_PAYLOAD_VERSION = 1
+
+
 def build_payload(notification: Notification) -> dict[str, Any]:
-    """The versioned JSON body (schema in docs/alerts.md)."""
+    """The versioned JSON body (schema in docs/alerts.md; the weekly report's in
+    docs/weekly-report.md)."""
+    if notification.reason is NotifyReason.REPORT:
+        return {
+            "type": "report.weekly",
+            "version": REPORT_PAYLOAD_VERSION,
+            "timestamp": notification.created_at.isoformat().replace("+00:00", "Z"),
+            "data": {
+                "notification_id": notification.id,
+                "reason": notification.reason.value,
+                "report": notification.alert["document"],
+            },
+        }
     alert = dict(notification.alert)
     alert["evidence"] = evidence_object(alert.get("evidence"))  # an object, even in old rows
     kind = {"resolved": "alert.resolved", "test": "alert.test"}.get(

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Show the replicas and the jobs they hold.",
     ),
     "reports": ("monitor.cli.reports:reports", "Ingest DMARC/TLS reports; see who sends as you."),
+    "report": ("monitor.cli.report:report", "Build or send the weekly sender-health report."),
 }
 
 

@@ -25,7 +25,7 @@ from monitor.config.durations import Duration
 
 __all__ = ["JOB_NAMES", "DaemonSettings", "JobSchedule", "JobsSettings"]
 
-JOB_NAMES = ("dns", "canary", "relay", "late_canaries", "retention", "reports")
+JOB_NAMES = ("dns", "canary", "relay", "late_canaries", "retention", "reports", "weekly_report")
 
 
 class JobSchedule(Section):
@@ -91,6 +91,10 @@ class JobsSettings(Section):
     late_canaries: JobSchedule = JobSchedule(every=dt.timedelta(minutes=15))
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
     reports: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))  # per rua= mailbox
+    # The weekly sender-health report of the ISO week that just ended, to every channel
+    # (monitor.services.report.send_weekly; once per week and channel). Weekday by name:
+    # APScheduler 3 reads a numeric day of week with 0 as Monday, unlike cron.
+    weekly_report: JobSchedule = JobSchedule(cron="0 7 * * mon")
 
 
 class DaemonSettings(Section):

@@ -45,6 +45,7 @@ SCHEMA_HEADS: tuple[str, ...] = (
     "0003_canary",
     "0004_run_lease",
     "0005_run_requests",
+    "0006_report_rollups",
     "0008_alerts_once",
     "0008_replicas",
     "0009_dmarc_reports",

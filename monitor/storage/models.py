@@ -112,6 +112,10 @@ class ResultRow(Base):
     findings: Mapped[list[Any]]
     evidence: Mapped[dict[str, Any]]
     versions: Mapped[dict[str, Any]]
+    # What the result said (status, observations, findings, evidence, versions), hashed:
+    # equal hashes of one key in a row are repeats, thinned by monitor.storage.retention.
+    # NULL for rows stored before migration 0006 (never thinned).
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
     run: Mapped[RunRow | None] = relationship(back_populates="results")
 
@@ -164,6 +168,7 @@ class DriftRow(Base):
     """One observation that moved away from the baseline, with before and after."""
 
     __tablename__ = "drifts"
+    __table_args__ = (Index("ix_drifts_subject_detected_at", "subject", "detected_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)

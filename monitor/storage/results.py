@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from checks.result import CheckResult, Finding, Status
 from monitor.storage.models import ResultRow, RunRow
+from monitor.storage.rollups import add_days
 from monitor.storage.runs import DEFAULT_LEASE_S, RunRecord, database_now, run_record
 
 __all__ = ["KeyFilter", "ResultRepository", "RunRecord", "StoredResult", "latest_measured_ids"]
@@ -108,7 +111,8 @@ class ResultRepository:
 
         A Core INSERT ... RETURNING in chunks, not ORM objects: the session would otherwise
         hold every row and its JSON until commit, which doubled a 2,000-domain run's memory.
-        Callers get the results they passed in, paired with their ids.
+        Callers get the results they passed in, paired with their ids. The days' rollups
+        (monitor.storage.rollups) are counted in the same transaction.
         """
         stored: list[StoredResult] = []
         for start in range(0, len(results), _CHUNK):
@@ -121,6 +125,7 @@ class ResultRepository:
                 StoredResult(id=row_id, run_id=run_id, result=result)
                 for row_id, result in zip(ids, chunk, strict=True)
             ]
+        add_days(self.session, results)
         return stored
 
     def get(self, result_id: int) -> StoredResult | None:
@@ -180,8 +185,18 @@ class ResultRepository:
 _CHUNK = 500
 
 
+def content_hash(values: dict[str, Any]) -> str:
+    """A stable digest of what a result said, so repeats are found by comparing one column.
+
+    Times and ids are left out; status, observations, findings, evidence and versions are in.
+    """
+    parts = [values[k] for k in ("status", "observations", "findings", "evidence", "versions")]
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _row_values(run_id: int | None, result: CheckResult) -> dict[str, Any]:
-    return {
+    values = {
         "run_id": run_id,
         "check": result.check,
         "kind": result.kind,
@@ -196,6 +211,8 @@ def _row_values(run_id: int | None, result: CheckResult) -> dict[str, Any]:
         "evidence": dict(result.evidence),
         "versions": dict(result.versions),
     }
+    values["content_hash"] = content_hash(values)
+    return values
 
 
 def _stored(row: ResultRow) -> StoredResult:

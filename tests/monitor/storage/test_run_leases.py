@@ -107,6 +107,7 @@ def test_unfinished_runs_from_before_leases_are_marked_after_the_upgrade(tmp_pat
     old = Database(f"sqlite:///{path}")
     old.upgrade("0002_alerts")
     old.upgrade("0003_canary")
+    old.upgrade("0006_report_rollups")  # today's repository writes result hashes and rollups
     with old.transaction() as session:
         session.execute(
             text("INSERT INTO runs (id, trigger, started_at) VALUES (7, 'cli', :t)"), {"t": NOW}
