@@ -43,10 +43,10 @@ class JobSchedule(Section):
     def _cron_parses(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.config.crontab import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(
                 f'not a cron expression ("minute hour day month weekday"): {exc}; '
@@ -92,8 +92,7 @@ class JobsSettings(Section):
     retention: JobSchedule = JobSchedule(cron="17 3 * * *")
     reports: JobSchedule = JobSchedule(every=dt.timedelta(hours=1))  # per rua= mailbox
     # The weekly sender-health report of the ISO week that just ended, to every channel
-    # (monitor.services.report.send_weekly; once per week and channel). Weekday by name:
-    # APScheduler 3 reads a numeric day of week with 0 as Monday, unlike cron.
+    # (monitor.services.report.send_weekly; once per week and channel).
     weekly_report: JobSchedule = JobSchedule(cron="0 7 * * mon")
 
 

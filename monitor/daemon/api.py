@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import html
 import ipaddress
 import json
 from collections.abc import Callable, Iterable
@@ -98,9 +99,9 @@ def _page_error(exc: PageError) -> Response:
         text = "Sign in with the API token as the password (any user name)."
         challenge = {"WWW-Authenticate": 'Basic realm="senderwatch", charset="UTF-8"'}
         return _page(f"<!doctype html><title>401</title><p>{text}</p>", 401, challenge)
-    return _page(
-        f"<!doctype html><title>{exc.status}</title><p>Error {exc.status}.</p>", exc.status
-    )
+    text = html.escape(exc.message)
+    body = f"<!doctype html><title>{exc.status}</title><p>{text}</p><p><a href='/'>Overview</a></p>"
+    return _page(body, exc.status)
 
 
 def _is_loopback(host: str) -> bool:
@@ -128,6 +129,9 @@ class DaemonApi:
                 Rule("/api/v1/runs/<int:run_id>", methods=["GET"], endpoint="show_run"),
                 Rule("/api/v1/runs/<int:run_id>/junit", methods=["GET"], endpoint="run_junit"),
                 Rule("/", methods=["GET"], endpoint="overview"),
+                Rule("/favicon.ico", methods=["GET"], endpoint="favicon"),
+                Rule("/reports/weekly", methods=["GET"], endpoint="weekly_latest"),
+                Rule("/reports/weekly/<week>", methods=["GET"], endpoint="weekly_report"),
                 Rule("/healthz", methods=["GET"], endpoint="healthz"),
                 Rule("/readyz", methods=["GET"], endpoint="readyz"),
                 Rule("/metrics", methods=["GET"], endpoint="metrics"),
@@ -246,7 +250,38 @@ class DaemonApi:
         from monitor.render.pages import render_overview
         from monitor.services.overview import overview
 
-        return _page(render_overview(overview(self.app), self.view.jobs()))
+        return _page(
+            render_overview(overview(self.app), self.view.jobs(), latest_report="/reports/weekly")
+        )
+
+    def _favicon(self, _request: Request) -> Response:
+        """No icon, said plainly: browsers ask for one with every page, and a 404 would be a
+        console error on each."""
+        return Response(status=204, headers={"Cache-Control": "max-age=86400"})
+
+    def _weekly_latest(self, request: Request) -> Response:
+        """The last full week's report: a redirect, so the address names the week."""
+        self._authorize_page(request)
+        from monitor.services.report import parse_week
+
+        week = parse_week(None, self.app.clock())
+        query = request.query_string.decode("latin-1")
+        location = f"/reports/weekly/{week}" + (f"?{query}" if query else "")
+        return Response("", 302, headers={"Location": location, **_PAGE_HEADERS})
+
+    def _weekly_report(self, request: Request, week: str) -> Response:
+        """The standalone report of ISO week `week`; `?env=` or `?domain=` narrow it."""
+        self._authorize_page(request)
+        from monitor.errors import UsageError
+        from monitor.services.report import build_weekly, render_weekly
+
+        try:
+            report = build_weekly(
+                self.app, week, env=request.args.get("env"), domain=request.args.get("domain")
+            )
+        except UsageError as exc:
+            raise PageError(404, "not_found", str(exc)) from None
+        return _page(render_weekly(report, "html"))
 
     # -- operations --------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ __all__ = [
     "reports_job",
     "retention_job",
     "summarise",
+    "weekly_report_job",
 ]
 
 log = logging.getLogger("senderwatch.daemon")
@@ -166,6 +167,24 @@ def reports_job(app: App, env: str, enqueued: Enqueued) -> None:
         result.count("rejected"),
         queued,
     )
+
+
+def weekly_report_job(app: App, enqueued: Enqueued) -> None:
+    """The report of the ISO week that just ended, queued once per channel (a channel that
+    already has this week's report is skipped: a restart or a second replica never sends it
+    twice); the outbox loop delivers it."""
+    from monitor.services.report import parse_week, send_weekly
+
+    week = parse_week(None, app.clock())
+    outcome = send_weekly(app, week, deliver=False)
+    if outcome.queued:
+        enqueued()
+    parts = []
+    if outcome.queued:
+        parts.append(f"queued for {', '.join(name for name, _ in outcome.queued)}")
+    if outcome.already:
+        parts.append(f"already sent to {', '.join(outcome.already)}")
+    log.info("weekly report %s: %s", week, "; ".join(parts))
 
 
 def retention_job(app: App) -> None:

@@ -27,10 +27,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
+from monitor.config.crontab import cron_trigger
 from monitor.config.daemon import JobSchedule
 from monitor.daemon import jobs
 from monitor.engine.check_run import on_run_started
@@ -61,7 +61,7 @@ def aligned_trigger(schedule: JobSchedule) -> BaseTrigger:
             jitter=jitter,
         )
     assert schedule.cron is not None
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger = cron_trigger(schedule.cron, schedule.timezone)
     trigger.jitter = jitter
     return trigger
 
@@ -74,7 +74,7 @@ def nominal_fire_time(schedule: JobSchedule, now: dt.datetime) -> dt.datetime:
         elapsed = (now - EPOCH).total_seconds()
         return EPOCH + dt.timedelta(seconds=(elapsed // step) * step)
     assert schedule.cron is not None
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger = cron_trigger(schedule.cron, schedule.timezone)
     span = dt.timedelta(days=1)
     while True:  # widen the look-back until a fire time falls in it (weekly, monthly cron)
         fire = trigger.get_next_fire_time(None, now - span)

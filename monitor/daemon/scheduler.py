@@ -21,11 +21,11 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
 from monitor.config import Settings
+from monitor.config.crontab import cron_trigger
 from monitor.config.daemon import JobSchedule
 from monitor.daemon import jobs
 from monitor.daemon.contracts import JobState
@@ -45,7 +45,7 @@ class PlannedJob:
     """One scheduled job: its name, what it runs, when (the config key it came from)."""
 
     name: str
-    kind: str  # dns | canary | relay | late_canaries | reports | retention
+    kind: str  # dns | canary | relay | late_canaries | reports | retention | weekly_report
     env: str | None
     schedule: JobSchedule
 
@@ -75,6 +75,8 @@ def planned_jobs(settings: Settings) -> list[PlannedJob]:
             planned.append(job)
         if env.reports is not None and schedules.reports.enabled:
             planned.append(PlannedJob(f"reports.{name}", "reports", name, schedules.reports))
+    if settings.alerts.channels and schedules.weekly_report.enabled:  # nowhere to send: no job
+        planned.append(PlannedJob("weekly_report", "weekly_report", None, schedules.weekly_report))
     if schedules.retention.enabled:
         planned.append(PlannedJob("retention", "retention", None, schedules.retention))
     return planned
@@ -88,7 +90,7 @@ def build_trigger(schedule: JobSchedule) -> BaseTrigger:
             seconds=schedule.every.total_seconds(), timezone=schedule.timezone, jitter=jitter
         )
     assert schedule.cron is not None
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger = cron_trigger(schedule.cron, schedule.timezone)
     trigger.jitter = jitter
     return trigger
 
@@ -307,22 +309,18 @@ class Daemon:
         return self._active == 0
 
     def _job_call(self, job: PlannedJob) -> Callable[[], None]:
-        app, notify = self.app, self.notify_enqueued
-        if job.kind == "dns":
-            return lambda: jobs.dns_job(app, self.heartbeat, notify)
-        if job.kind == "canary":
-            env = job.env or ""
-            return lambda: jobs.canary_job(app, env, notify)
-        if job.kind == "relay":
-            env = job.env or ""
-            return lambda: jobs.relay_job(app, env, notify)
-        if job.kind == "late_canaries":
-            env = job.env or ""
-            return lambda: jobs.late_canaries_job(app, env)
-        if job.kind == "reports":
-            env = job.env or ""
-            return lambda: jobs.reports_job(app, env, notify)
-        return lambda: jobs.retention_job(app)
+        """What firing `job` runs: one call into `jobs` (each kind's function, by name)."""
+        app, notify, env = self.app, self.notify_enqueued, job.env or ""
+        calls: dict[str, Callable[[], None]] = {
+            "dns": lambda: jobs.dns_job(app, self.heartbeat, notify),
+            "canary": lambda: jobs.canary_job(app, env, notify),
+            "relay": lambda: jobs.relay_job(app, env, notify),
+            "late_canaries": lambda: jobs.late_canaries_job(app, env),
+            "reports": lambda: jobs.reports_job(app, env, notify),
+            "weekly_report": lambda: jobs.weekly_report_job(app, notify),
+            "retention": lambda: jobs.retention_job(app),
+        }
+        return calls[job.kind]
 
     def _tracked(self, name: str, call: Callable[[], None]) -> None:
         """Run one job, recording when it started, succeeded or failed (and why)."""

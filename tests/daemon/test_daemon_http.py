@@ -46,6 +46,8 @@ def test_the_daemon_answers_health_metrics_and_a_post_release_run(
     )
     daemon.wait_log(" dns: ")  # ready from the start; the check series come with the first run
     scrape = requests.get(f"{base}/metrics", timeout=10).text
+    overview = requests.get(f"{base}/", timeout=10)
+    assert overview.status_code == 200 and "healthy.test" in overview.text
     assert 'senderwatch_check_status{check="spf"' in scrape
     promtool = shutil.which("promtool")
     assert promtool is not None, "promtool is missing: install the Debian package prometheus"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from selenium.webdriver.common.by import By
 
 from monitor.app import App
 from monitor.config import parse_settings
@@ -15,6 +16,7 @@ from monitor.daemon.http import serve
 from monitor.services import post_release
 from tests.conftest import EditableDns
 from tests.daemon_api.conftest import TOKEN, TOKEN_ENV, Api, StaticView, job, settings_data
+from tests.support.browser import headless_chromium, open_page
 
 
 def _run_dns(api: Api, release: str = "v1.4.2") -> None:
@@ -94,3 +96,42 @@ def test_the_api_does_not_take_basic_auth(exposed: str) -> None:
     answer = requests.get(f"{exposed}/api/v1/runs/1", auth=("x", TOKEN), timeout=10)
     assert answer.status_code == 401
     assert answer.json()["code"] == "unauthorized"
+
+
+def test_weekly_report_pages_redirect_to_the_last_week_and_render_any_week(api: Api) -> None:
+    """`/reports/weekly` names the last full week in its address; any week renders (an
+    empty one says so); a malformed week or unknown environment is a 404 page."""
+    _run_dns(api)
+    latest = requests.get(f"{api.base}/reports/weekly", allow_redirects=False, timeout=10)
+    assert latest.status_code == 302
+    assert re.fullmatch(r"/reports/weekly/\d{4}-W\d{2}", latest.headers["Location"])
+    page = requests.get(f"{api.base}/reports/weekly/2026-W47", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "2026-W47" in page.text and "<script" not in page.text.lower()
+    assert requests.get(f"{api.base}/reports/weekly/2026-47", timeout=10).status_code == 404
+    unknown = requests.get(f"{api.base}/reports/weekly/2026-W47?env=nope", timeout=10)
+    assert unknown.status_code == 404 and "nope" in unknown.text
+
+
+def test_pages_in_a_browser_show_no_console_errors_and_fit_a_phone(api: Api) -> None:
+    """Headless Chromium opens the overview and a week's report at desktop and phone width:
+    nothing in the console (the CSP forbids scripts: a blocked one would be logged), and the
+    phone width needs no sideways scrolling."""
+    api.view.job_states = [job("dns", interval_s=900, success_age_s=60)]
+    _run_dns(api)
+    with headless_chromium() as browser:
+        for path in ("/", "/reports/weekly/2026-W48"):
+            for width in (1280, 390):
+                assert open_page(browser, f"{api.base}{path}", width) == [], (path, width)
+                scroll = browser.execute_script(
+                    "return document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth"
+                )
+                assert scroll <= 0, (path, width, scroll)
+        browser.get(f"{api.base}/")
+        cells = browser.find_elements(By.CSS_SELECTOR, "#posture .chip")
+        assert cells and all(c.size["width"] > 0 for c in cells)
+        link = browser.find_element(By.LINK_TEXT, "latest weekly report")
+        link.click()
+        assert re.search(r"/reports/weekly/\d{4}-W\d{2}$", browser.current_url)
