@@ -192,8 +192,15 @@ def retention_job(app: App) -> None:
     from monitor.services.retention import purge
 
     daemon = app.settings.daemon
-    deleted = purge(app, retain_days=daemon.retain_days, batch=daemon.retention_batch)
-    log.info("retention: %d results older than %d days deleted", deleted, daemon.retain_days)
+    purged = purge(app, retain_days=daemon.retain_days, batch=daemon.retention_batch)
+    log.info(
+        "retention: %d results, %d job ticks, %d DMARC/TLS reports deleted (older than %d days,"
+        " or repeated results)",
+        purged.results,
+        purged.ticks,
+        purged.reports,
+        daemon.retain_days,
+    )
 
 
 class ServiceLoop:
