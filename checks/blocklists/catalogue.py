@@ -77,6 +77,9 @@ class ListSpec:
         ipv6: the list answers IPv6 queries (RFC 5782 §2.4 nibble form).
         rate_limit: queries per second this process sends to the list at most.
         burst: queries that may go out at once before the rate applies.
+        key: the subscriber's query key, for lists that take it as the first label of the
+            zone (Spamhaus DQS: `<key>.zen.dq.spamhaus.net`). A secret: never shown; stored
+            queries carry `<key>` in its place (`mask`).
     """
 
     name: str
@@ -89,6 +92,16 @@ class ListSpec:
     ipv6: bool = False
     rate_limit: float = 5.0
     burst: int = 10
+    key: str = dataclasses.field(default="", repr=False, compare=False)
+
+    @property
+    def query_zone(self) -> str:
+        """The zone queries go to: `zone`, behind the key when there is one."""
+        return f"{self.key}.{self.zone}" if self.key else self.zone
+
+    def mask(self, text: str) -> str:
+        """`text` with the key replaced by `<key>`: what may be stored, logged or shown."""
+        return text.replace(self.key, "<key>") if self.key else text
 
     def meaning(self, code: ipaddress.IPv4Address) -> str:
         """What listing code `code` means on this list (bit meanings joined for bitmasks)."""

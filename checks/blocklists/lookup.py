@@ -32,7 +32,7 @@ class Lookup:
             "zone": self.spec.zone,
             "kind": self.spec.kind,
             "target": self.target,
-            "query": self.query,
+            "query": self.spec.mask(self.query),
             "status": self.verdict.status,
             "codes": list(self.verdict.codes),
             "meanings": list(self.verdict.meanings),
@@ -64,10 +64,10 @@ def ask(resolver: Resolver, budget: QueryBudget, spec: ListSpec, target: str) ->
             reason = resolver.query(name, "TXT")
             verdict = dataclasses.replace(verdict, reason=" ".join(reason.records))
     except DnsUnavailable as exc:
-        error = Verdict("error", meanings=(f"the list did not answer ({exc.cause})",))
+        error = Verdict("error", meanings=(spec.mask(f"the list did not answer ({exc.cause})"),))
         return Lookup(spec, target, name, error, cause=exc.cause)
     except UnaskableName as exc:
-        error = Verdict("error", meanings=(f"no query can carry the name: {exc}",))
+        error = Verdict("error", meanings=(spec.mask(f"no query can carry the name: {exc}"),))
         return Lookup(spec, target, name, error, cause="invalid_name")
     if verdict.status in ("listed", "clean"):
         budget.cache.put(key, verdict, ttl)

@@ -33,13 +33,13 @@ def query_name(target: str, spec: ListSpec) -> str:
         ValueError: an IP list asked about a name that is not an address.
     """
     if spec.kind == "domain":
-        return f"{target.rstrip('.').lower()}.{spec.zone}"
+        return f"{target.rstrip('.').lower()}.{spec.query_zone}"
     address = ipaddress.ip_address(target)
     if address.version == 4:
         labels = str(address).split(".")
     else:  # every nibble, IPv4-mapped too (::ffff:7f00:2 is the §5 test entry of IPv6 lists)
         labels = list(address.exploded.replace(":", ""))
-    return ".".join([*reversed(labels), spec.zone])
+    return ".".join([*reversed(labels), spec.query_zone])
 
 
 def self_test_entry(spec: ListSpec, version: int = 4) -> str:

@@ -9,6 +9,10 @@ operator's own recursive resolver in `[dns] nameservers` (docs/blocklists.md).
     use = ["spamhaus-zen", "spamhaus-dbl"]      # default: every catalogue list + your own
     [blocklists.lists.spamhaus-zen]            # change a catalogue entry ...
     rate_limit = 2.0
+    [blocklists.lists.spamhaus-dqs-zen]        # a subscription: the key from a variable
+    zone = "zen.dq.spamhaus.net"
+    kind = "ip"
+    key_env = "SPAMHAUS_DQS_KEY"               # queries go to <key>.zen.dq.spamhaus.net
     [blocklists.lists.corp-bl]                 # ... or add a list of your own
     zone = "bl.corp.example"
     kind = "ip"
@@ -22,7 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from monitor.config._base import Problems, Section, shorten, validate_domain_name
+from monitor.config._base import EnvName, Problems, Section, shorten, validate_domain_name
 
 __all__ = ["BlocklistsSettings", "IpAddress", "ListSettings", "validate_ip_address"]
 
@@ -70,6 +74,8 @@ class ListSettings(Section):
     ipv6: bool | None = None
     rate_limit: float | None = Field(default=None, gt=0, le=1000)
     burst: int | None = Field(default=None, ge=1, le=1000)
+    # The variable holding the list's query key (Spamhaus DQS): queries go to <key>.<zone>.
+    key_env: EnvName | None = None
 
 
 class BlocklistsSettings(Section):

@@ -29,7 +29,7 @@ def self_test(app: App, names: Sequence[str] = ()) -> list[SelfTest]:
     from monitor.engine.runner import make_resolver
     from monitor.wiring.blocklists import list_specs
 
-    specs = list_specs(app.settings.blocklists)
+    specs = list_specs(app.settings.blocklists, app.environ)
     if names:
         known = {spec.name for spec in specs}
         unknown = [name for name in names if name not in known]

@@ -46,7 +46,7 @@ def plan_context(app: App) -> PlanContext:
             stored = ResultRepository(session).latest_measured(check, subject, environment)
         return None if stored is None else stored.result
 
-    return PlanContext(latest_result=latest_result, state=app.check_state)
+    return PlanContext(latest_result=latest_result, state=app.check_state, environ=app.environ)
 
 
 def run(

@@ -25,6 +25,7 @@ from checks.blocklists.check import BlocklistConfig
 from checks.result import CheckResult
 from monitor.config import Settings
 from monitor.config.blocklists import BlocklistsSettings, ListSettings
+from monitor.wiring.secrets import read_secret
 
 __all__ = ["BUDGET_KEY", "blocklist_check_config", "canary_facts", "list_specs"]
 
@@ -32,10 +33,28 @@ BUDGET_KEY = "blocklists.budget"
 _MAILFROM = re.compile(r"\bsmtp\.mailfrom=(?:\"[^\"]*\"|[^\s;()]+)", re.IGNORECASE)
 
 
-def list_specs(settings: BlocklistsSettings) -> tuple[ListSpec, ...]:
-    """The lists to ask, in order: `use`, or every catalogue list then the config's own."""
+def list_specs(
+    settings: BlocklistsSettings, environ: Mapping[str, str] | None = None
+) -> tuple[ListSpec, ...]:
+    """The lists to ask, in order: `use`, or every catalogue list then the config's own.
+
+    Raises:
+        ConfigError: a list's `key_env` names a variable that is unset or empty.
+    """
     names = settings.use or tuple(dict.fromkeys((*DEFAULT_LISTS, *settings.lists)))
-    return tuple(_spec(name, settings.lists.get(name)) for name in names)
+    return tuple(_keyed(_spec(name, settings.lists.get(name)), settings, environ) for name in names)
+
+
+def _keyed(
+    spec: ListSpec, settings: BlocklistsSettings, environ: Mapping[str, str] | None
+) -> ListSpec:
+    override = settings.lists.get(spec.name)
+    if override is None or override.key_env is None:
+        return spec
+    key = read_secret(
+        override.key_env, key=f"blocklists.lists.{spec.name}.key_env", environ=environ
+    )
+    return dataclasses.replace(spec, key=key.strip().rstrip("."))
 
 
 def _spec(name: str, override: ListSettings | None) -> ListSpec:
@@ -46,7 +65,7 @@ def _spec(name: str, override: ListSettings | None) -> ListSpec:
     changes: dict[str, Any] = {
         key: value
         for key, value in override.model_dump(exclude_none=True).items()
-        if key not in ("listed", "errors")
+        if key not in ("listed", "errors", "key_env")
     }
     if override.listed is not None:
         changes["listed"] = code_table(override.listed)
@@ -80,12 +99,17 @@ def blocklist_check_config(
     *,
     canary: CheckResult | None = None,
     state: MutableMapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> BlocklistConfig | None:
     """The check's Config for environment `env_name`, or None when `[blocklists]` is off.
 
     Args:
         canary: the newest stored canary result of the environment, if any.
         state: long-lived state to keep the `QueryBudget` in (a fresh budget when None).
+        environ: where `key_env` variables are read (default: the process environment).
+
+    Raises:
+        ConfigError: a list's `key_env` names a variable that is unset or empty.
     """
     blocklists = settings.blocklists
     if not blocklists.enabled:
@@ -99,7 +123,7 @@ def blocklist_check_config(
         domains.append((env.from_address.rpartition("@")[2].lower(), "from_domain"))
     domains += [(d, "envelope_domain") for d in envelope]
     return BlocklistConfig(
-        lists=list_specs(blocklists),
+        lists=list_specs(blocklists, environ),
         sending_ips=_unique((*env.sending_ips, *(domain.sending_ips if domain else ()))),
         observed_ips=tuple((ip, "canary") for ip in canary_ips),
         domains=tuple(dict.fromkeys(domains)),

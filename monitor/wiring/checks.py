@@ -12,7 +12,7 @@ returns None when the environment has nothing for that check (no SMTP relay, blo
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from checks.base import DomainTarget
@@ -38,6 +38,7 @@ class PlanContext:
 
     latest_result: LatestResult | None = None
     state: MutableMapping[str, Any] = dataclasses.field(default_factory=dict)
+    environ: Mapping[str, str] | None = None  # where secrets are read (None: os.environ)
 
 
 def _relay_config(settings: Settings, env_name: str, context: PlanContext) -> Any:
@@ -53,7 +54,9 @@ def _blocklists_config(settings: Settings, env_name: str, context: PlanContext) 
         return None  # before reading any stored result: plans without blocklists need no DB
     latest = context.latest_result
     canary = latest("canary", env_name, env_name) if latest is not None else None
-    return blocklist_check_config(settings, env_name, canary=canary, state=context.state)
+    return blocklist_check_config(
+        settings, env_name, canary=canary, state=context.state, environ=context.environ
+    )
 
 
 ENVIRONMENT_CHECKS: dict[str, Callable[[Settings, str, PlanContext], Any]] = {

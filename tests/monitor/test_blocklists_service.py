@@ -151,3 +151,64 @@ def test_answer_cache_outlives_the_run_in_one_app(
     assert not any(r["cached"] for r in first.evidence["blocklists"]["results"])
     assert all(r["cached"] for r in second.evidence["blocklists"]["results"])
     assert second.observations == first.observations
+
+
+KEYED = """
+[[domains]]
+name = "rep.test"
+checks = []
+
+[environments.production]
+domain = "rep.test"
+sending_ips = ["198.51.100.66"]
+
+[blocklists]
+enabled = true
+use = ["lab-dqs"]
+spf_hosts = false
+fcrdns = false
+[blocklists.lists.lab-dqs]
+zone = "bl.test"
+kind = "ip"
+listed = { "127.0.0.2" = "lab listing" }
+key_env = "SW_LAB_DQS_KEY"
+"""
+
+
+def test_a_list_key_from_its_variable_is_queried_but_never_stored(
+    tmp_path: Path, dns_server: EditableDns
+) -> None:
+    """A subscription list (`<key>.<zone>`) answers only through the key; the stored result
+    says `<key>` where the key went, and the key itself appears nowhere in the database."""
+    path = tmp_path / "sw.toml"
+    path.write_text(
+        f'[dns]\nnameservers = ["{dns_server.address}"]\nretries = 0\n'
+        f'[database]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n{KEYED}',
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    with App(settings, environ={"SW_LAB_DQS_KEY": "k3y-lab"}) as app:
+        result = blocklist_result(app)
+    [entry] = result.evidence["blocklists"]["results"]
+    assert entry["status"] == "listed"  # seen only through the keyed zone
+    assert entry["query"] == "66.100.51.198.<key>.bl.test"
+    assert entry["reason"] == "listed (seen through the subscriber key)"
+    assert b"k3y-lab" not in (tmp_path / "sw.db").read_bytes()
+
+
+def test_a_list_key_variable_that_is_unset_is_a_config_error_naming_it(
+    tmp_path: Path, dns_server: EditableDns
+) -> None:
+    """Without its key the list would answer "not listed" for everything: refuse to run."""
+    from monitor.config import ConfigError
+
+    path = tmp_path / "sw.toml"
+    path.write_text(
+        f'[dns]\nnameservers = ["{dns_server.address}"]\n'
+        f'[database]\nurl = "sqlite:///{tmp_path / "sw.db"}"\n{KEYED}',
+        encoding="utf-8",
+    )
+    with App(load_settings(path), environ={}) as app, pytest.raises(ConfigError) as caught:
+        check_service.run(app, env="production")
+    assert "blocklists.lists.lab-dqs.key_env" in str(caught.value)
+    assert "SW_LAB_DQS_KEY" in str(caught.value)
