@@ -30,12 +30,14 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import tenacity
 
-from alerts.channels.base import Channel
 from alerts.event import DeliveryError, Notification
+
+if TYPE_CHECKING:  # the channels (jinja2, requests) load when channels are built
+    from alerts.channels.base import Channel
 
 __all__ = [
     "DeliveryStatus",

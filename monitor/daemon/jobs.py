@@ -13,11 +13,13 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-
-import requests
+from typing import TYPE_CHECKING
 
 from monitor.app import App
 from monitor.engine.check_run import CheckRunOutcome, RunStatus
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "Heartbeat",
@@ -67,11 +69,15 @@ class Heartbeat:
 
     url: str | None
     timeout: float = 5.0
-    session: requests.Session = dataclasses.field(default_factory=requests.Session)
+    session: requests.Session | None = None  # made at the first ping: most daemons have none
 
     def ping(self, suffix: str = "") -> None:
         if not self.url:
             return
+        import requests
+
+        if self.session is None:
+            self.session = requests.Session()
         try:
             response = self.session.get(self.url.rstrip("/") + suffix, timeout=self.timeout)
             response.raise_for_status()

@@ -19,8 +19,8 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import requests
 from sqlalchemy.orm import Session
 
 from alerts.event import AlertState
@@ -43,6 +43,9 @@ from monitor.wiring.alerts import (
     retry_policy,
     routes,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "AlertingOutcome",

@@ -18,12 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
-
-import requests
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alerts.channels import CHANNELS
-from alerts.channels.base import Channel
 from alerts.lifecycle import LifecyclePolicy
 from alerts.outbox import RetryPolicy
 from alerts.routing import Route
@@ -40,6 +37,11 @@ from monitor.config.channels import (
 )
 from monitor.config.kinds import same_kinds
 from monitor.wiring.secrets import read_secret
+
+if TYPE_CHECKING:  # loaded with the channels themselves, when a config has any
+    import requests
+
+    from alerts.channels.base import Channel
 
 __all__ = [
     "CHANNEL_KINDS",
