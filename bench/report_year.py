@@ -10,6 +10,11 @@ results and their baselines and drift through `record_results`, canary rows thro
 bench/_report_seed.py. The domains' results are real: senderwatch's DNS checks run once
 against the benchmark DNS lab (Knot on loopback).
 
+DMARC aggregate reports of the last three weeks are seeded too (bench/_dmarc_seed.py), so the
+report's "who sends as you" figures are part of the build: their sources are classified by
+the reports service, the unclaimed ones by SPF through the lab's DNS (Knot runs again for
+the timings).
+
 Printed: the database size (target: under 1 GB for a year), rows per table, then the time
 to build the last full week's report (the SQL aggregation) and to render it in each format,
 for one environment and for every domain and environment at once (target: under 2 s each).
@@ -41,7 +46,8 @@ from bench._report_seed import (
 START = dt.datetime(2025, 11, 24, tzinfo=dt.UTC)  # a Monday
 
 
-def _settings(db_url: str, year: Year) -> object:
+def _settings(db_url: str, year: Year, dns: str | None = None) -> object:
+    from bench._dmarc_seed import senders_of
     from monitor.config import parse_settings
 
     envs = {
@@ -61,7 +67,11 @@ def _settings(db_url: str, year: Year) -> object:
     return parse_settings(
         {
             "database": {"url": db_url},
-            "domains": tuple({"name": d, "dkim_selectors": ("s1",)} for d in year.domains),
+            "dns": {"nameservers": [dns] if dns else [], "timeout": 1.0, "retries": 0},
+            "domains": tuple(
+                {"name": d, "dkim_selectors": ("s1",), "senders": senders_of(i)}
+                for i, d in enumerate(year.domains)
+            ),
             "environments": envs,
         },
         "bench",
@@ -198,14 +208,24 @@ def main() -> None:
         )
         used = seed(url, shapes, year, args.days, path)
         _projection(used)
+        from bench._dmarc_seed import seed_reports
+
+        t0 = time.perf_counter()
+        records = seed_reports(url, domains, START + dt.timedelta(days=args.days))
+        print(f"seeded {records:,} DMARC report records in {time.perf_counter() - t0:.0f} s")
     size = path.stat().st_size
     print(f"database file: {size / 1e6:.1f} MB ({size / 1e9:.3f} GB) after {args.days} days")
     for table, rows in sorted(_tables(path).items()):
         print(f"  {table:<22} {rows:>10,} rows")
-    report_timings(url, year, START + dt.timedelta(days=args.days))
+    (tmp / "knot-report").mkdir()
+    knot = KnotServer(tmp / "zones", workdir=tmp / "knot-report").start()
+    try:
+        report_timings(url, year, START + dt.timedelta(days=args.days), knot.address)
+    finally:
+        knot.stop()
 
 
-def report_timings(url: str, year: Year, end: dt.datetime) -> None:
+def report_timings(url: str, year: Year, end: dt.datetime, dns: str | None = None) -> None:
     """Build and render the last full ISO week's report; print seconds per step."""
     try:
         from monitor.services.report import build_weekly, render_weekly
@@ -213,11 +233,21 @@ def report_timings(url: str, year: Year, end: dt.datetime) -> None:
         return
     from monitor.app import App
 
-    settings = _settings(url, year)
+    settings = _settings(url, year, dns)
     app = App(settings, clock=lambda: end)  # type: ignore[arg-type]
     week = (end - dt.timedelta(days=7)).isocalendar()
     label = f"{week.year}-W{week.week:02d}"
     first_env = next(iter(year.environments))
+    from monitor.services.dmarc_reports import weekly_figures
+    from monitor.services.report import week_bounds
+
+    t0 = time.perf_counter()
+    figures = weekly_figures(app, week_bounds(label)[0])
+    print(
+        f"who sends as you, alone: weekly_figures of {len(figures.domains)} domains "
+        f"({sum(len(d.sources) for d in figures.domains):,} sources, "
+        f"{sum(d.messages for d in figures.domains):,} messages) {time.perf_counter() - t0:.3f} s"
+    )
     for scope, kwargs in (("one environment", {"env": first_env}), ("everything", {})):
         t0 = time.perf_counter()
         report = build_weekly(app, label, **kwargs)  # type: ignore[arg-type]

@@ -7,19 +7,23 @@ sends as the domain is unauthorised: a forgotten service, a forwarder, or a spoo
 
 SPF is evaluated with our own `check_host()` (`checks.dns._spf_eval`) through the shared
 resolver, so the answer is what a receiver would decide for that IP today; results are cached
-per (IP, SPF domain) for the life of this object.
+per (IP, SPF domain) for the life of this object. A week of reports holds thousands of
+spoofing IPs, so each SPF domain's tree is walked once first: when nothing but `ip4`/`ip6`
+terms can make it pass (no `a`, `mx`, `ptr`, `exists`, macro or `+all` anywhere in it), an
+IP outside all of its networks cannot pass and is not evaluated; any other IP still is.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
 from checks.psl import organizational_domain
 
-__all__ = ["SenderRule", "Source", "SourceClassifier"]
+__all__ = ["SenderRule", "Source", "SourceClassifier", "spf_networks"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class SourceClassifier:
         self.domain = domain
         self.senders = tuple(senders)
         self._spf: dict[tuple[str, str], bool] = {}
+        self._networks: dict[str, tuple[Network, ...] | None] = {}
 
     def classify(self, ip: str, ptr: str | None) -> Source:
         for rule in self.senders:
@@ -58,6 +63,15 @@ class SourceClassifier:
         if self._spf_passes(ip, self.domain):
             return Source(group, True, "spf")
         return Source(group, False, "none")
+
+    def group(self, ip: str, ptr: str | None) -> str:
+        """The group `classify` would give, without asking whether the domain's own SPF
+        authorises the IP (the group does not depend on it): what telling new sources from
+        known ones needs of the weeks before, at a fraction of the cost."""
+        for rule in self.senders:
+            if self._claims(rule, ip, ptr):
+                return rule.name
+        return _organisation(ptr) or ip
 
     def _claims(self, rule: SenderRule, ip: str, ptr: str | None) -> bool:
         if ptr and any(ptr == s or ptr.endswith("." + s) for s in rule.ptr_suffixes):
@@ -69,8 +83,77 @@ class SourceClassifier:
     def _spf_passes(self, ip: str, domain: str) -> bool:
         key = (ip, domain)
         if key not in self._spf:
-            self._spf[key] = _check_host(self.resolver, ip, domain) == "pass"
+            if domain not in self._networks:
+                self._networks[domain] = spf_networks(self.resolver, domain)
+            networks = self._networks[domain]
+            if networks is not None and not _in_networks(ip, networks):
+                self._spf[key] = False  # only these networks can pass: no need to evaluate
+            else:
+                self._spf[key] = _check_host(self.resolver, ip, domain) == "pass"
         return self._spf[key]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_DYNAMIC = frozenset({"a", "mx", "ptr", "exists"})
+
+
+def spf_networks(resolver: Any, domain: str) -> tuple[Network, ...] | None:
+    """Every ip4/ip6 network in `domain`'s SPF tree, when nothing else in it can make an IP
+    pass; None when something can (`a`, `mx`, `ptr`, `exists`, a macro, `+all`), or the tree
+    could not be read whole (the full evaluation then decides every IP)."""
+    tree = _walked(resolver, domain)
+    if tree is None or tree.truncated:
+        return None
+    networks: list[Network] = []
+    for _node, tn in tree.term_nodes():
+        if _may_pass_beyond_networks(tn):
+            return None
+        if tn.term.network is not None and not tn.term.modifier:
+            networks.append(tn.term.network)
+    return tuple(networks)
+
+
+def _walked(resolver: Any, domain: str) -> Any:
+    """The SPF tree of `domain` (checks.dns._spf_tree), or None without exactly one record
+    or when it could not be read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checks.dns._spf_grammar import is_spf_record, parse_record
+    from checks.dns._spf_tree import walk
+    from checks.dns.resolver import to_alabel
+
+    try:
+        answer = resolver.query(domain, "TXT")
+        strings = answer.strings or [()] * len(answer.records)
+        found = [(r, s) for r, s in zip(answer.records, strings, strict=True) if is_spf_record(r)]
+        if len(found) != 1:
+            return None
+        text, parts = found[0]
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reports-spf") as pool:
+            return walk(to_alabel(domain), parse_record(text), tuple(parts), resolver, pool)
+    except Exception:  # unaskable names, DNS trouble: evaluate each IP instead
+        return None
+
+
+def _may_pass_beyond_networks(tn: Any) -> bool:
+    """True when this term could make an IP outside the tree's ip4/ip6 networks pass, or
+    hides part of the tree."""
+    term = tn.term
+    if term.modifier and term.name != "redirect":
+        return False  # exp= and unknown modifiers never decide the result
+    if tn.dns_error is not None or term.error or term.name in _DYNAMIC or "%" in term.text:
+        return True
+    if term.name == "all":
+        return bool(term.qualifier == "+")
+    # an include or redirect whose target was not walked: its networks are unknown
+    return term.name in ("include", "redirect") and tn.active and tn.child is None
+
+
+def _in_networks(ip: str, networks: Sequence[Network]) -> bool:
+    address = _address(ip)
+    if address is None:
+        return False
+    return any(address.version == n.version and address in n for n in networks)
 
 
 def _check_host(resolver: Any, ip: str, domain: str) -> str:
@@ -89,11 +172,25 @@ def _check_host(resolver: Any, ip: str, domain: str) -> str:
 
 
 def _in_ranges(ip: str, ranges: Sequence[str]) -> bool:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _address(ip)
+    if address is None:
         return False
-    return any(address in ipaddress.ip_network(r, strict=False) for r in ranges)
+    return any(address.version == n.version and address in n for n in _ranges(tuple(ranges)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP parsed once: a week of reports asks about each source IP for every sender."""
+    try:
+        return ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _ranges(ranges: tuple[str, ...]) -> tuple[Network, ...]:
+    """A sender's configured ranges, parsed once (config validation already checked them)."""
+    return tuple(ipaddress.ip_network(r, strict=False) for r in ranges)
 
 
 def _organisation(ptr: str | None) -> str | None:

@@ -13,6 +13,9 @@ values, so the JSON document is `dataclasses.asdict` of the report plus a versio
         canary              CanaryWeek: rates per method, latency, failures, releases, days
         checks              CheckWeek: DNS results counted by status, per day
         alerts              AlertWeek: opened, resolved, firing, silences
+        senders             SendersWeek: who sends as the domain, from DMARC aggregate and
+                            TLS-RPT reports (None: no domain to report on)
+        listings            Listing per blocklist listing of the section's sending paths
         checklist           ChecklistItem per bulk-sender requirement (Gmail, Yahoo, Microsoft)
         fixes               Fix, most severe first, each naming the record or setting
 """
@@ -37,15 +40,23 @@ __all__ = [
     "DriftChange",
     "Fix",
     "Headline",
+    "Listing",
     "Mark",
     "PostureItem",
     "ReleaseRun",
     "Section",
+    "SendersWeek",
+    "Shares",
     "SilenceLine",
+    "SourceGroup",
+    "SourceLine",
+    "TlsWeek",
     "WeeklyReport",
 ]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: sections gained `senders` (DMARC aggregate and TLS-RPT figures) and `listings`
+(blocklists), the checklist "DMARC passes for authorised sources"."""
 
 
 class Mark(enum.StrEnum):
@@ -240,6 +251,92 @@ class Fix:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Shares:
+    """Messages and the percentage (0..100, one decimal) that passed DMARC or aligned."""
+
+    messages: int
+    dmarc_pass: float | None
+    spf_aligned: float | None
+    dkim_aligned: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceLine:
+    """One source sending as the domain (a configured sender, a reverse-DNS organisation or
+    an IP), or with `others` > 0 the sum of the sources not listed one by one."""
+
+    source: str
+    authorised: bool
+    via: str  # sender | spf | none ("" for the sum of others)
+    status: str  # passing | not_aligning | failing ("" for the sum of others)
+    new: bool
+    shares: Shares
+    ips: tuple[str, ...]  # at most IPS_SHOWN
+    ip_count: int
+    names: tuple[str, ...]  # reverse names, at most IPS_SHOWN
+    others: int = 0
+
+
+IPS_SHOWN = 5
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceGroup:
+    """Sources of one kind (new, failing, not aligning): how many, their messages, and the
+    largest ones."""
+
+    count: int
+    messages: int
+    sources: tuple[SourceLine, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TlsWeek:
+    """SMTP TLS sessions to the domain reported by senders (TLS-RPT)."""
+
+    successful: int
+    failed: int
+    by_type: dict[str, int]  # result type -> failed sessions, most first
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SendersWeek:
+    """Who sends as the domain this week, from the receivers' DMARC aggregate reports.
+
+    `note` says why there are no figures ("no DMARC aggregate reports received for ... in
+    ..."); the figures are then zero and the groups empty."""
+
+    domain: str
+    reports: int
+    reporters: dict[str, int]  # receiver -> messages it reported, most first
+    all: Shares
+    authorised: Shares  # only sources authorised by a configured sender or the SPF record
+    sources: tuple[SourceLine, ...]  # the largest, then one line summing the rest
+    source_count: int
+    new: SourceGroup
+    failing: SourceGroup  # unauthorised and failing DMARC
+    not_aligning: SourceGroup  # authorised, but failing DMARC
+    tls: TlsWeek
+    note: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Listing:
+    """A sending IP or domain of an environment on a blocklist, from the blocklists check."""
+
+    environment: str
+    target: str
+    kind: str  # ip | domain
+    list: str
+    zone: str
+    meanings: tuple[str, ...]
+    reason: str  # the list's TXT answer
+    delist_url: str
+    standing: bool  # already listed when the baseline was taken (else new)
+    checked_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Section:
     domain: str
     environment: str | None
@@ -254,6 +351,8 @@ class Section:
     alerts: AlertWeek
     checklist: tuple[ChecklistItem, ...]
     fixes: tuple[Fix, ...]
+    senders: SendersWeek | None = None
+    listings: tuple[Listing, ...] = ()
 
     @property
     def title(self) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from checks.result import CheckResult, Finding, Severity, Status
 from monitor.policy.weekly_model import Fix, Mark, PostureItem
 
-__all__ = ["fixes", "posture", "record_name"]
+__all__ = ["SEVERITY_RANK", "fixes", "posture", "record_name"]
 
 _MARK = {
     Status.PASS: Mark.PASS,
@@ -33,7 +33,7 @@ _NAMES = {
     "tlsrpt": "TLS-RPT",
     "smtp": "Relay TLS",
 }
-_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 
 
 def _warnings(findings: tuple[Finding, ...]) -> tuple[str, ...]:
@@ -211,7 +211,7 @@ def fixes(
             if isinstance(record, str) and record:
                 change = f'{change} (now: "{record}")'
             out.append(Fix(f.severity.value, f.message, change, where))
-    return tuple(sorted(out, key=lambda x: _SEVERITY_RANK.get(x.severity, 3)))
+    return tuple(sorted(out, key=lambda x: SEVERITY_RANK.get(x.severity, 3)))
 
 
 def days_left(result: CheckResult | None, now: dt.datetime) -> int | None:

@@ -2,7 +2,8 @@
 
 The headline is FAILING when a record fails, a bulk-sender requirement fails or a critical
 alert fires; NEEDS ATTENTION when anything warns, a canary method passed less than 100 %,
-an alert fires or something is left to fix; HEALTHY otherwise; NO DATA when nothing was
+an alert fires or something is left to fix (a fix of severity info, such as a known
+spoofer, is listed but needs no attention); HEALTHY otherwise; NO DATA when nothing was
 stored for the section before the week ended.
 """
 
@@ -96,6 +97,7 @@ def headline(
     if alerts.firing:
         reasons.append(f"{len(alerts.firing)} alert{'s' if len(alerts.firing) != 1 else ''} firing")
     reasons += [f"{n} warns" for n in warning]
+    todo = [f for f in todo if f.severity != "info"]  # info: for the record, not attention
     if failing or list_fail or any(a.severity == "critical" for a in alerts.firing):
         mark, word = Mark.FAIL, "FAILING"
     elif reasons or todo:

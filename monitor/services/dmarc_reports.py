@@ -119,7 +119,7 @@ def period_figures(
     app: App, start: dt.datetime, end: dt.datetime, *, domain: str | None = None
 ) -> PeriodFigures:
     """Figures of reports beginning in [start, end), for one watched domain or all."""
-    from monitor.engine.report_sources import classify_sources
+    from monitor.engine.report_sources import classify_sources, source_groups
     from monitor.policy.report_figures import figures
     from monitor.storage.dmarc_reports import ReportStore
 
@@ -130,16 +130,23 @@ def period_figures(
         before = {d: store.sources_before(d, start, start - KNOWN_HORIZON) for d in domains}
         tls = [t for t in store.tls(start, end, domain) if t.domain in domains]
     pairs = {(r.domain, r.source_ip): r.source_name for r in records}
-    earlier = {(d, ip): name for d, seen in before.items() for ip, name in seen.items()}
-    sources = classify_sources(app.settings, {**earlier, **pairs})
-    known = {d: {sources[(d, ip)].group for ip in seen} for d, seen in before.items()}
+    sources = classify_sources(app.settings, pairs)
+    # the weeks before only tell new from known, which needs groups, not authorisation
+    earlier = {
+        (d, ip): name
+        for d, seen in before.items()
+        for ip, name in seen.items()
+        if (d, ip) not in pairs
+    }
+    groups = {**source_groups(app.settings, earlier), **{k: s.group for k, s in sources.items()}}
+    known = {d: {groups[(d, ip)] for ip in seen} for d, seen in before.items()}
     threshold = app.settings.reports.alerts.authorised_pass_share
     return figures(
         start,
         end,
         domains,
         records=records,
-        sources={k: sources[k] for k in pairs},
+        sources=sources,
         known_groups=known,
         tls=tls,
         pass_threshold=threshold,

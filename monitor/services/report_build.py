@@ -5,7 +5,12 @@ Which stored keys a section reads, as (subject, environment):
     domain D (its [[domains]] entry)     DNS results of the daemon's dns job: (D, none)
     environment E sending as domain D    its own DNS results (D, E), falling back to (D, none)
                                          for a check it has none of; the relay (E, E);
-                                         canaries (E, E)
+                                         canaries (E, E); blocklists (E, E)
+    domain D                             also the blocklists results (E, E) of each
+                                         environment sending as D
+
+The DMARC report figures ("who sends as you") come in ready-made (`SendersWeek`, from
+monitor.services.report_senders, one service call per report).
 
 Counting is done in SQL; percentiles of the week's canary latencies (nearest rank) here.
 """
@@ -23,6 +28,7 @@ from checks.registry import CHECKS
 from checks.result import CheckResult
 from monitor.config.settings import Settings
 from monitor.errors import UsageError
+from monitor.policy import weekly_blocklists as bl
 from monitor.policy.bulk_senders import checklist
 from monitor.policy.weekly_model import (
     AlertLine,
@@ -36,10 +42,12 @@ from monitor.policy.weekly_model import (
     DriftChange,
     ReleaseRun,
     Section,
+    SendersWeek,
     SilenceLine,
     rate,
 )
-from monitor.policy.weekly_posture import fixes, posture
+from monitor.policy.weekly_posture import SEVERITY_RANK, fixes, posture
+from monitor.policy.weekly_senders import sender_fixes
 from monitor.policy.weekly_verdict import deltas, headline
 from monitor.storage import report_queries as q
 
@@ -59,6 +67,7 @@ class SectionSpec:
     has_canary: bool
     list_unsubscribe: str | None
     alert_scopes: tuple[str, ...]
+    environments: tuple[str, ...] = ()  # whose blocklists results the section shows
 
 
 def section_specs(
@@ -81,14 +90,17 @@ def section_specs(
     if env is None:
         for d in settings.domains:
             if domain in (None, d.name):
-                specs.append(SectionSpec(d.name, None, False, None, (d.name,)))
+                mine = tuple(
+                    sorted(n for n, e in settings.environments.items() if e.domain == d.name)
+                )
+                specs.append(SectionSpec(d.name, None, False, None, (d.name,), mine))
     own = {d.name for d in settings.domains}
     for name, e in sorted(settings.environments.items()):
         if env not in (None, name) or domain not in (None, e.domain):
             continue
         scopes = (name,) if e.domain in own and env is None else (name, e.domain)
         has_canary = e.inbox is not None and e.sending_path is not None
-        specs.append(SectionSpec(e.domain, name, has_canary, e.list_unsubscribe, scopes))
+        specs.append(SectionSpec(e.domain, name, has_canary, e.list_unsubscribe, scopes, (name,)))
     return specs
 
 
@@ -301,11 +313,33 @@ def _now_cap(end: dt.datetime) -> dt.datetime:
     return end - dt.timedelta(microseconds=1)
 
 
+def _blocklists(session: Session, spec: SectionSpec, end: dt.datetime) -> list[bl.EnvBlocklists]:
+    """The newest blocklists result (any status) of each environment of the section, with
+    the baseline in force at the week's end (which tells standing listings from new)."""
+    keys: list[q.Key] = [(env, env) for env in spec.environments]
+    found = q.newest_before(session, keys, "blocklists", end)
+    return [
+        bl.EnvBlocklists(
+            key[0], item.result, q.baseline_observations(session, "blocklists", key, end)
+        )
+        for key, item in sorted(found.items(), key=lambda kv: kv[0][0])
+    ]
+
+
 def build_section(
-    session: Session, spec: SectionSpec, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    session: Session,
+    spec: SectionSpec,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    senders: SendersWeek | None = None,
+    pass_share: float = 0.9,
 ) -> Section:
-    """One section of the report for the week [start, end)."""
+    """One section of the report for the week [start, end); `senders` its domain's DMARC
+    report figures, `pass_share` the share (0..1) at which authorised mail passes."""
     latest = _latest(session, spec, end)
+    blocklists = _blocklists(session, spec, end)
     checks = _checks(session, spec, start, end)
     canary = _canary(session, spec, start, end)
     alerts = _alerts(session, spec, start, end)
@@ -313,7 +347,13 @@ def build_section(
     drifts = tuple(DriftChange(*row) for row in q.drifts(session, keys, start, end))
     approvals = tuple(Approval(*row) for row in q.approvals(session, keys, start, end))
     items = checklist(
-        latest, canary, list_unsubscribe=spec.list_unsubscribe, has_canary=spec.has_canary
+        latest,
+        canary,
+        list_unsubscribe=spec.list_unsubscribe,
+        has_canary=spec.has_canary,
+        senders=senders,
+        blocklists=blocklists,
+        pass_share=pass_share,
     )
     prev_start = start - dt.timedelta(days=7)
     prev_checks = _checks(session, spec, prev_start, start)
@@ -326,9 +366,23 @@ def build_section(
         alerts=(alerts, prev_alerts),
         drifts=(len(drifts), len(prev_drifts)),
     )
-    has_data = bool(latest) or checks.runs > 0 or (canary is not None and canary.sent > 0)
-    lines = posture(latest)
-    todo = fixes(latest, spec.domain, spec.environment)
+    has_data = (
+        bool(latest)
+        or bool(blocklists)
+        or checks.runs > 0
+        or (canary is not None and canary.sent > 0)
+        or (senders is not None and senders.note is None)
+    )
+    lines = posture(latest) + bl.posture_lines(blocklists)
+    policy = latest["dmarc"].observations.get("dmarc.p") if "dmarc" in latest else None
+    todo = tuple(
+        sorted(
+            fixes(latest, spec.domain, spec.environment)
+            + bl.fixes(blocklists)
+            + sender_fixes(senders, None if policy is None else str(policy)),
+            key=lambda f: SEVERITY_RANK.get(f.severity, 3),
+        )
+    )
     head = headline(
         spec=spec,
         week=start,
@@ -354,4 +408,6 @@ def build_section(
         alerts=alerts,
         checklist=items,
         fixes=todo,
+        senders=senders,
+        listings=bl.listings(blocklists),
     )

@@ -31,12 +31,14 @@ __all__ = [
     "Key",
     "alert_rows",
     "approvals",
+    "baseline_observations",
     "canary_failures",
     "canary_latencies",
     "canary_releases",
     "day_totals",
     "drifts",
     "latest_before",
+    "newest_before",
     "silences_at",
 ]
 
@@ -310,3 +312,47 @@ def silences_at(
         .order_by(SilenceRow.ends_at)
     ).all()
     return [dict(row._mapping) for row in rows]
+
+
+def newest_before(
+    session: Session, keys: Collection[Key], check: str, end: dt.datetime
+) -> dict[Key, LatestResult]:
+    """The newest result of `check` for each of `keys` started before `end`, whatever its
+    status: a blocklists result that could not ask one list (status error) still holds what
+    the other lists and reverse DNS said. A seek per key on `ix_results_subject_check_time`."""
+    out = {}
+    for subject, environment in keys:
+        row = session.scalars(
+            select(ResultRow)
+            .where(
+                ResultRow.check == check,
+                ResultRow.subject == subject,
+                _env_is(ResultRow.environment, environment),
+                ResultRow.started_at < end,
+            )
+            .order_by(ResultRow.started_at.desc(), ResultRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            out[(subject, environment)] = LatestResult(row.id, row.started_at, _result(row))
+    return out
+
+
+def baseline_observations(
+    session: Session, check: str, key: Key, end: dt.datetime
+) -> dict[str, Any] | None:
+    """The observations of the baseline of (`check`, `key`) in force at `end` (the newest
+    approved before it), or None when there was none. Uses `ix_baselines_key`."""
+    subject, environment = key
+    row = session.scalars(
+        select(BaselineRow.observations)
+        .where(
+            BaselineRow.check == check,
+            BaselineRow.subject == subject,
+            _env_is(BaselineRow.environment, environment),
+            BaselineRow.approved_at < end,
+        )
+        .order_by(BaselineRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else dict(row)

@@ -7,7 +7,7 @@
                                  md     Markdown in Slack's dialect (*bold*, bullets, no tables)
                                  text   plain text, 78 columns
                                  json   the document (docs/weekly-report.md), `type`
-                                        senderwatch.weekly_report, `version` 1
+                                        senderwatch.weekly_report, `version` 2
     subject(report)         the one line for an email subject or a Slack header
 
 Templates live in `templates/` (package data). HTML templates autoescape; nothing here reads
@@ -94,7 +94,21 @@ def _delta(delta: Any) -> str:
     return f"{sign}{abs(change):g}{unit}"
 
 
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+STATUS_WORDS = {"passing": "passing", "not_aligning": "not aligning", "failing": "failing"}
+
+
+def _peak(lines: Any) -> int:
+    return max((line.shares.messages for line in lines), default=0)
+
+
 _ENV.filters.update(
+    count=_count,
+    status=lambda s: STATUS_WORDS.get(s, s or "(summed)"),
+    peak=_peak,
     value=show_value,
     when=_when,
     day=_day,

@@ -1,7 +1,8 @@
 """Charts of the weekly report: inline SVG for the page, table-cell bars for email.
 
 Both draw the same two pictures from a section's canary days: pass rate per day per method
-(SPF, DKIM, DMARC, alignment) and delivery latency (p50) per day. The SVG is a few <rect>s
+(SPF, DKIM, DMARC, alignment) and delivery latency (p50) per day; and one bar per source
+sending as the domain (volume, split by DMARC pass). The SVG is a few <rect>s
 and <text>s with a <title> per bar (a tooltip without script); the email form is data for
 nested tables whose cell widths are the bars, which Gmail, Outlook and Apple Mail all show.
 """
@@ -15,7 +16,15 @@ from markupsafe import Markup
 
 from monitor.policy.weekly_model import CanaryDay
 
-__all__ = ["METHODS", "latency_bars", "latency_svg", "rate_bars", "rates_svg"]
+__all__ = [
+    "METHODS",
+    "latency_bars",
+    "latency_svg",
+    "rate_bars",
+    "rates_svg",
+    "source_bar",
+    "source_svg",
+]
 
 METHODS = (("spf", "SPF"), ("dkim", "DKIM"), ("dmarc", "DMARC"), ("aligned", "Aligned"))
 _GOOD, _BAD, _EMPTY, _INK = "#2da44e", "#cf222e", "#d0d7de", "#24292f"
@@ -130,3 +139,43 @@ def latency_bars(days: Sequence[CanaryDay]) -> list[dict[str, object]]:
         }
         for d in days
     ]
+
+
+def _source_widths(messages: int, dmarc_pass: float | None, peak: int) -> tuple[int, int]:
+    """(pass width, fail width) in percent of the bar: volume against the week's largest
+    source, split by its DMARC pass share."""
+    total = 0 if peak <= 0 else max(1, round(100 * messages / peak)) if messages else 0
+    passed = round(total * (dmarc_pass or 0) / 100)
+    return passed, total - passed
+
+
+def source_svg(messages: int, dmarc_pass: float | None, peak: int) -> Markup:
+    """A source's volume as a bar (scaled to the largest source), green for the messages
+    that passed DMARC and red for those that failed, with a tooltip."""
+    width, height = 120, 12
+    passed, failed = _source_widths(messages, dmarc_pass, peak)
+    share = "n/a" if dmarc_pass is None else f"{dmarc_pass:g}%"
+    tip = html.escape(f"{messages:,} messages, {share} passed DMARC")
+    parts = [
+        f'<svg class="bar-source" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg"><title>{tip}</title>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f6f8fa" rx="2"/>',
+    ]
+    if passed:
+        parts.append(
+            f'<rect class="bar" x="0" y="0" width="{passed * width / 100:.1f}" '
+            f'height="{height}" fill="{_GOOD}" rx="2"/>'
+        )
+    if failed:
+        parts.append(
+            f'<rect class="bar" x="{passed * width / 100:.1f}" y="0" '
+            f'width="{failed * width / 100:.1f}" height="{height}" fill="{_BAD}" rx="2"/>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - the one text part is escaped above
+
+
+def source_bar(messages: int, dmarc_pass: float | None, peak: int) -> dict[str, int]:
+    """Email form of `source_svg`: widths (percent) of the pass, fail and empty cells."""
+    passed, failed = _source_widths(messages, dmarc_pass, peak)
+    return {"passed": passed, "failed": failed, "rest": 100 - passed - failed}

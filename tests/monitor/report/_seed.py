@@ -16,6 +16,8 @@ Approval: alice approved dmarc on Thu 19 Nov 10:00, "p=none was a test".
 Alerts: example.test/dmarc/dmarc.policy_none fired Wed 12:30, resolved Thu 00:30 (12 h);
 production/canary/canary.dkim_fail fired Sat 05:00, still firing. A silence over
 example.test from Fri 20 Nov 09:00 for 7 days.
+
+DMARC aggregate and TLS reports and production's blocklists results: see `_seed_reports`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from monitor.engine.check_run import record_results, start_run
 from monitor.storage import BaselineDraft, BaselineRepository, Database
 from monitor.storage.alerts_store import AlertRepository
 from monitor.storage.canary_models import CanaryRepository
+from tests.monitor.report import _seed_reports as _reports
 
 W46 = dt.datetime(2026, 11, 9, tzinfo=dt.UTC)
 W47 = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
@@ -43,11 +46,17 @@ DKIM_FAILS = (5, 20)
 RELEASED = range(8, 12)
 
 
-def settings(db_url: str, maildir: Path, smtp_port: int = 2525) -> Settings:
+def settings(
+    db_url: str, maildir: Path, smtp_port: int = 2525, *, dns: str | None = None
+) -> Settings:
+    """The seed's config; `dns` the test Knot's address, which classifying report sources
+    asks (the domain's own SPF) — example.test is NXDOMAIN there, so nothing authorises by
+    SPF and the configured senders claim by address."""
     return parse_settings(
         {
             "database": {"url": db_url},
-            "domains": ({"name": DOMAIN, "dkim_selectors": ("s1",)},),
+            "dns": {"nameservers": [dns] if dns else [], "timeout": 1.0, "retries": 0},
+            "domains": ({"name": DOMAIN, "dkim_selectors": ("s1",), "senders": _reports.SENDERS},),
             "environments": {
                 ENV: {
                     "domain": DOMAIN,
@@ -222,7 +231,9 @@ def _relay(when: dt.datetime) -> CheckResult:
 
 
 def seed(db: Database) -> None:
-    """Write both weeks (see the module docstring)."""
+    """Write both weeks (see the module docstring and `_seed_reports`)."""
+    _reports.seed_reports(db)
+    _reports.seed_blocklists(db)
     for week, weak_day in ((W46, None), (W47, 2)):
         for day in range(7):
             for hour in (0, 6, 12, 18):

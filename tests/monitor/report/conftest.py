@@ -14,6 +14,7 @@ import pytest
 
 from monitor.app import App
 from monitor.storage import Database, open_database
+from tests.conftest import EditableDns
 from tests.monitor.report import _seed
 from tests.support.postgres import PostgresServer
 
@@ -38,7 +39,8 @@ def seeded(
 
 
 @pytest.fixture
-def app(seeded: Database, tmp_path: Path) -> App:
-    """An App over the seeded database, its clock on the Tuesday after the week."""
-    settings = _seed.settings("sqlite:///unused.db", tmp_path / "Maildir")
+def app(seeded: Database, tmp_path: Path, dns_server: EditableDns) -> App:
+    """An App over the seeded database, its clock on the Tuesday after the week; DNS (the
+    classification of report sources) through the test Knot."""
+    settings = _seed.settings("sqlite:///unused.db", tmp_path / "Maildir", dns=dns_server.address)
     return App(settings, clock=lambda: _seed.AFTER, shared_database=seeded, environ={})

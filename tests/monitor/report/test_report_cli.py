@@ -10,11 +10,15 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.storage import open_database
+from tests.conftest import EditableDns
 from tests.monitor.report import _seed
 
 CONFIG = """
 [database]
 url = "sqlite:///{db}"
+
+[dns]
+nameservers = ["{dns}"]
 
 [[domains]]
 name = "example.test"
@@ -26,12 +30,12 @@ domain = "example.test"
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, dns_server: EditableDns) -> Path:
     db = open_database(f"sqlite:///{tmp_path / 'sw.db'}", on_create=None)
     _seed.seed(db)
     db.dispose()
     path = tmp_path / "senderwatch.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "sw.db"), encoding="utf-8")
+    path.write_text(CONFIG.format(db=tmp_path / "sw.db", dns=dns_server.address), encoding="utf-8")
     return path
 
 

@@ -57,6 +57,9 @@ def test_standalone_page_draws_its_charts_without_console_errors(
     bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
     assert len(bars) >= 7 * 4  # a bar per day and method, plus the latency bars
     assert all(b.size["width"] > 0 and b.size["height"] > 0 for b in bars)
+    sources = browser.find_elements(By.CSS_SELECTOR, "svg.bar-source rect.bar")
+    assert len(sources) >= 4  # who sends as you: a bar per source, split pass / fail
+    assert all(b.size["width"] > 0 for b in sources)
     title = browser.find_element(By.TAG_NAME, "h1").text
     assert title == "Sender health, week 2026-W47"
 
@@ -99,6 +102,7 @@ def test_email_html_has_no_svg_script_or_data_images(app: App) -> None:
     assert "<style" not in html  # every style inline: Gmail drops <style> in many cases
     assert 'bgcolor="#2da44e"' in html  # the pass-rate bars, as table cells
     assert "Delivery latency per day" in html
+    assert "Who sends as example.test" in html and "Blocklist listings" in html
 
 
 def test_standalone_html_escapes_stored_text(app: App) -> None:

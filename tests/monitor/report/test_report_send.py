@@ -16,6 +16,7 @@ from monitor.app import App
 from monitor.errors import UsageError
 from monitor.services.report import send_weekly
 from monitor.storage import Database
+from tests.conftest import EditableDns
 from tests.monitor.report import _seed
 from tests.support.http_receiver import HttpReceiver
 from tests.support.smtp_server import SmtpServer
@@ -31,12 +32,17 @@ def servers() -> Iterator[tuple[HttpReceiver, SmtpServer]]:
 
 @pytest.fixture
 def sending_app(
-    database: Database, servers: tuple[HttpReceiver, SmtpServer], tmp_path: Path
+    database: Database,
+    servers: tuple[HttpReceiver, SmtpServer],
+    tmp_path: Path,
+    dns_server: EditableDns,
 ) -> App:
     """A fresh seeded database (sending writes) with every channel pointed at loopback."""
     http, smtp = servers
     _seed.seed(database)
-    settings = _seed.settings("sqlite:///unused.db", tmp_path / "Maildir", smtp_port=smtp.port)
+    settings = _seed.settings(
+        "sqlite:///unused.db", tmp_path / "Maildir", smtp_port=smtp.port, dns=dns_server.address
+    )
     environ = {"HOOK": http.url("/hook"), "SECRET": SECRET, "SLACK": http.url("/slack")}
     return App(
         settings,

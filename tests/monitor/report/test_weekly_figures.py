@@ -103,8 +103,8 @@ def test_posture_lines_carry_verdicts_and_standing_warnings(app: App) -> None:
 
 
 def test_checklist_judges_each_requirement_with_evidence_and_links(app: App) -> None:
-    """DKIM at 92.9 % fails; DMARC p=reject passes; one-click passes on the canary's
-    https URI; reverse DNS is unknown until a check measures it."""
+    """DKIM at 92.9 % fails; DMARC p=reject passes; one-click fails with DKIM; reverse DNS
+    fails: the blocklists check found 192.0.2.26 without a PTR (more: test_report_senders)."""
     items = {i.requirement: i for i in _section(app, "production").checklist}
     assert items["SPF passes"].mark is Mark.PASS
     assert items["DKIM passes"].mark is Mark.FAIL
@@ -112,7 +112,7 @@ def test_checklist_judges_each_requirement_with_evidence_and_links(app: App) -> 
     assert items["DMARC published with at least p=none"].mark is Mark.PASS
     assert items["TLS on the sending hop"].mark is Mark.PASS
     assert items["One-click unsubscribe (RFC 8058) on marketing mail"].mark is Mark.FAIL
-    assert items["Forward-confirmed reverse DNS of the sending IP"].mark is Mark.UNKNOWN
+    assert items["Forward-confirmed reverse DNS of the sending IP"].mark is Mark.FAIL
     assert {name for name, _url in items["SPF passes"].links} == {"Gmail", "Yahoo", "Microsoft"}
     assert all(url.startswith("https://") for i in items.values() for _n, url in i.links)
 
@@ -161,7 +161,7 @@ def test_json_document_is_typed_and_versioned(app: App) -> None:
     doc = json.loads(render_weekly(build_weekly(app, "2026-W47", env="production"), "json"))
     assert (doc["type"], doc["version"], doc["week"]) == (
         "senderwatch.weekly_report",
-        1,
+        2,
         "2026-W47",
     )
     section = doc["sections"][0]
