@@ -16,35 +16,24 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from monitor.app import App
 from monitor.services.report import build_weekly, render_weekly
+from tests.support.browser import headless_chromium, open_page
 
 SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "img" / "weekly-report.png"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    """Headless Chromium through Debian's chromedriver."""
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or driver is None:
-        pytest.fail("chromium and chromedriver are needed: run .ci/install-system-deps.sh")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    yield browser
-    browser.quit()
+    """Headless Chromium through Debian's chromedriver (tests.support.browser)."""
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _open(browser: webdriver.Chrome, page: Path, width: int) -> list[dict[str, object]]:
-    browser.set_window_size(width, 900)
-    browser.get(page.as_uri())
-    return [e for e in browser.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
+    return open_page(browser, page.as_uri(), width)
 
 
 def test_standalone_page_draws_its_charts_without_console_errors(
