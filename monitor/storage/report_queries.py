@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from checks.result import CheckResult, Finding, Status
+from checks.result import CheckResult, Status
 from monitor.storage.alerts_models import AlertStateRow, SilenceRow
 from monitor.storage.canary_models import CanaryMessageRow
 from monitor.storage.models import BaselineRow, DriftRow, ResultRow
 from monitor.storage.report_models import COUNTERS, ResultDayRow
+from monitor.storage.results import result_from_row
 
 __all__ = [
     "Key",
@@ -76,25 +77,9 @@ def latest_before(
         )
         for row in session.scalars(select(ResultRow).where(ResultRow.id.in_(newest))):
             out[(row.check, row.subject, row.environment)] = LatestResult(
-                row.id, row.started_at, _result(row)
+                row.id, row.started_at, result_from_row(row)
             )
     return out
-
-
-def _result(row: ResultRow) -> CheckResult:
-    return CheckResult(
-        check=row.check,
-        kind=row.kind,
-        subject=row.subject,
-        environment=row.environment,
-        started_at=row.started_at,
-        duration_s=row.duration_s,
-        status=Status(row.status),
-        observations=dict(row.observations),
-        findings=tuple(Finding.from_dict(f) for f in row.findings),
-        evidence=dict(row.evidence),
-        versions=dict(row.versions),
-    )
 
 
 def day_totals(
@@ -334,7 +319,7 @@ def newest_before(
             .limit(1)
         ).first()
         if row is not None:
-            out[(subject, environment)] = LatestResult(row.id, row.started_at, _result(row))
+            out[(subject, environment)] = LatestResult(row.id, row.started_at, result_from_row(row))
     return out
 
 

@@ -22,7 +22,14 @@ from monitor.storage.models import ResultRow, RunRow
 from monitor.storage.rollups import add_days
 from monitor.storage.runs import DEFAULT_LEASE_S, RunRecord, database_now, run_record
 
-__all__ = ["KeyFilter", "ResultRepository", "RunRecord", "StoredResult", "latest_measured_ids"]
+__all__ = [
+    "KeyFilter",
+    "ResultRepository",
+    "RunRecord",
+    "StoredResult",
+    "latest_measured_ids",
+    "result_from_row",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,12 +60,15 @@ class KeyFilter:
         return stmt
 
 
-def latest_measured_ids(where: KeyFilter | None = None) -> Select[Any]:
-    """Subquery: the id of the newest non-error result of each (check, subject, environment).
+def latest_measured_ids(where: KeyFilter | None = None, *, measured: bool = True) -> Select[Any]:
+    """Subquery: the id of the newest non-error result of each (check, subject, environment)
+    (with `measured=False`, the newest result, errors included).
 
     "Newest" is the highest id: results are inserted in the order they are recorded.
     """
-    stmt = select(func.max(ResultRow.id)).where(ResultRow.status != Status.ERROR.value)
+    stmt = select(func.max(ResultRow.id))
+    if measured:
+        stmt = stmt.where(ResultRow.status != Status.ERROR.value)
     stmt = (where or KeyFilter()).apply(stmt, ResultRow)
     return stmt.group_by(ResultRow.check, ResultRow.subject, ResultRow.environment)
 
@@ -162,12 +172,9 @@ class ResultRepository:
     def latest_all(self) -> list[StoredResult]:
         """The newest result of every key, errors included (what the overview page shows:
         a check that cannot measure is news too), sorted by key."""
-        newest = select(func.max(ResultRow.id)).group_by(
-            ResultRow.check, ResultRow.subject, ResultRow.environment
-        )
         rows = self.session.scalars(
             select(ResultRow)
-            .where(ResultRow.id.in_(newest))
+            .where(ResultRow.id.in_(latest_measured_ids(measured=False)))
             .order_by(ResultRow.subject, ResultRow.environment, ResultRow.check)
         )
         return [_stored(row) for row in rows]
@@ -215,8 +222,9 @@ def _row_values(run_id: int | None, result: CheckResult) -> dict[str, Any]:
     return values
 
 
-def _stored(row: ResultRow) -> StoredResult:
-    result = CheckResult(
+def result_from_row(row: ResultRow) -> CheckResult:
+    """The `CheckResult` a stored row holds (the one place a row becomes a result)."""
+    return CheckResult(
         check=row.check,
         kind=row.kind,
         subject=row.subject,
@@ -229,4 +237,7 @@ def _stored(row: ResultRow) -> StoredResult:
         evidence=dict(row.evidence),
         versions=dict(row.versions),
     )
-    return StoredResult(id=row.id, run_id=row.run_id, result=result)
+
+
+def _stored(row: ResultRow) -> StoredResult:
+    return StoredResult(id=row.id, run_id=row.run_id, result=result_from_row(row))

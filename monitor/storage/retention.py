@@ -22,8 +22,10 @@ keeps the batches it finished.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from monitor.storage.canary_models import CanaryMessageRow
@@ -31,10 +33,35 @@ from monitor.storage.engine import Database
 from monitor.storage.models import BaselineRow, DriftRow, ResultRow
 from monitor.storage.report_models import ResultDayRow
 
-__all__ = ["RAW_KEEP", "delete_days_before", "delete_results_before", "thin_repeated_results"]
+__all__ = [
+    "RAW_KEEP",
+    "delete_days_before",
+    "delete_in_batches",
+    "delete_results_before",
+    "thin_repeated_results",
+]
 
 RAW_KEEP = dt.timedelta(days=3)
 """Every result stays whole this long; after that only changes and ends of streaks stay."""
+
+
+def delete_in_batches(
+    db: Database,
+    ids: Select[Any],
+    remove: Callable[[Session, list[int]], None],
+    *,
+    batch: int,
+) -> int:
+    """Take `batch` ids at a time from `ids` (ordered, unlimited) and `remove` them, each
+    batch in its own transaction, until none is left; how many ids were removed."""
+    deleted = 0
+    while True:
+        with db.transaction() as session:
+            found = list(session.scalars(ids.limit(batch)))
+            if not found:
+                return deleted
+            remove(session, found)
+            deleted += len(found)
 
 
 def delete_results_before(db: Database, cutoff: dt.datetime, *, batch: int = 500) -> int:
@@ -43,32 +70,25 @@ def delete_results_before(db: Database, cutoff: dt.datetime, *, batch: int = 500
     Returns:
         How many result rows were deleted.
     """
-    deleted = 0
-    while True:
-        with db.transaction() as session:
-            ids = list(
-                session.scalars(
-                    select(ResultRow.id)
-                    .where(
-                        ResultRow.started_at < cutoff,
-                        ResultRow.id.not_in(select(DriftRow.result_id)),
-                        ResultRow.id.not_in(
-                            select(BaselineRow.result_id).where(BaselineRow.result_id.is_not(None))
-                        ),
-                    )
-                    .order_by(ResultRow.id)
-                    .limit(batch)
-                )
-            )
-            if not ids:
-                return deleted
-            session.execute(
-                update(CanaryMessageRow)
-                .where(CanaryMessageRow.result_id.in_(ids))
-                .values(result_id=None)
-            )
-            session.execute(delete(ResultRow).where(ResultRow.id.in_(ids)))
-            deleted += len(ids)
+    old = (
+        select(ResultRow.id)
+        .where(
+            ResultRow.started_at < cutoff,
+            ResultRow.id.not_in(select(DriftRow.result_id)),
+            ResultRow.id.not_in(
+                select(BaselineRow.result_id).where(BaselineRow.result_id.is_not(None))
+            ),
+        )
+        .order_by(ResultRow.id)
+    )
+    return delete_in_batches(db, old, _remove_results, batch=batch)
+
+
+def _remove_results(session: Session, ids: list[int]) -> None:
+    session.execute(
+        update(CanaryMessageRow).where(CanaryMessageRow.result_id.in_(ids)).values(result_id=None)
+    )
+    session.execute(delete(ResultRow).where(ResultRow.id.in_(ids)))
 
 
 def thin_repeated_results(db: Database, before: dt.datetime, *, batch: int = 500) -> int:
