@@ -23,8 +23,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -35,6 +34,7 @@ from monitor.config.daemon import JobSchedule
 from monitor.daemon import jobs
 from monitor.engine.check_run import on_run_started
 from monitor.engine.plan import CheckSpec
+from monitor.engine.run_lease import LeaseRenewal
 from monitor.services import fleet
 from monitor.storage.fleet import Batch, Tick
 
@@ -87,42 +87,27 @@ def nominal_fire_time(schedule: JobSchedule, now: dt.datetime) -> dt.datetime:
         span *= 4
 
 
-class LeaseKeeper:
+class LeaseKeeper(LeaseRenewal):
     """Renews a held tick's (or batch's) lease every quarter lease until the block ends."""
 
     def __init__(
         self, app: App, replica_id: str, lease_s: float, tick_id: int, batch_id: int | None = None
     ) -> None:
-        self.app, self.replica_id, self.lease_s = app, replica_id, lease_s
+        super().__init__(lease_s, f"lease-{tick_id}")
+        self.app, self.replica_id = app, replica_id
         self.tick_id, self.batch_id = tick_id, batch_id
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{tick_id}", daemon=True)
 
-    def _beat(self) -> None:
-        while not self._stop.wait(self.lease_s / 4):
-            try:
-                fleet.renew(
-                    self.app,
-                    self.replica_id,
-                    self.lease_s,
-                    tick_id=self.tick_id,
-                    batch_id=self.batch_id,
-                )
-            except Exception as exc:  # a missed renewal only shortens the lease
-                log.warning("lease renewal of tick %d failed: %s", self.tick_id, exc)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
+    def renew(self) -> None:
+        try:
+            fleet.renew(
+                self.app,
+                self.replica_id,
+                self.lease_s,
+                tick_id=self.tick_id,
+                batch_id=self.batch_id,
+            )
+        except Exception as exc:  # a missed renewal only shortens the lease
+            log.warning("lease renewal of tick %d failed: %s", self.tick_id, exc)
 
 
 class Fleet:

@@ -19,28 +19,24 @@ from typing import Self
 from monitor.storage import Database, DatabaseProblem
 from monitor.storage.runs import RunLeases
 
-__all__ = ["RunHeartbeat"]
+__all__ = ["LeaseRenewal", "RunHeartbeat"]
 
 
-class RunHeartbeat:
-    """Renews one run's lease from a daemon thread until the `with` block ends."""
+class LeaseRenewal:
+    """A `with` block during which `renew()` runs every quarter lease on a daemon thread.
 
-    def __init__(self, db: Database, run_id: int, *, lease_s: float) -> None:
-        self.db, self.run_id, self.lease_s = db, run_id, lease_s
-        self.last_error: DatabaseProblem | None = None
+    The shared shape of every lease senderwatch keeps alive while work runs (a run's lease
+    here, a replica's claimed tick in `monitor.daemon.replicas`): subclasses say what
+    renewing means and what a failed renewal does.
+    """
+
+    def __init__(self, lease_s: float, thread_name: str) -> None:
+        self.lease_s = lease_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True
-        )
+        self._thread = threading.Thread(target=self._beat, name=thread_name, daemon=True)
 
     def renew(self) -> None:
-        """Renew now. A database fault is kept in `last_error`, not raised: the run's own next
-        write meets the same fault and reports it; a missed renewal only shortens the lease."""
-        try:
-            with self.db.transaction() as session:
-                RunLeases(session).renew(self.run_id, self.lease_s)
-        except DatabaseProblem as exc:
-            self.last_error = exc
+        raise NotImplementedError
 
     def _beat(self) -> None:
         while not self._stop.wait(self.lease_s / 4):
@@ -58,6 +54,32 @@ class RunHeartbeat:
     ) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class RunHeartbeat(LeaseRenewal):
+    """Renews one run's lease from a daemon thread until the `with` block ends."""
+
+    def __init__(self, db: Database, run_id: int, *, lease_s: float) -> None:
+        super().__init__(lease_s, f"run-{run_id}-heartbeat")
+        self.db, self.run_id = db, run_id
+        self.last_error: DatabaseProblem | None = None
+
+    def renew(self) -> None:
+        """Renew now. A database fault is kept in `last_error`, not raised: the run's own next
+        write meets the same fault and reports it; a missed renewal only shortens the lease."""
+        try:
+            with self.db.transaction() as session:
+                RunLeases(session).renew(self.run_id, self.lease_s)
+        except DatabaseProblem as exc:
+            self.last_error = exc
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc, tb)
         if exc is not None and not isinstance(exc, DatabaseProblem):
             self._mark_interrupted()
 
