@@ -112,3 +112,16 @@ def current_user() -> str:
         return os.environ.get("USER") or getpass.getuser()
     except (KeyError, OSError):
         return "cli"
+
+
+def duration_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """Click callback: "2h", "30m", "1d" as a timedelta (None stays None); a bad value is the
+    option's own usage error."""
+    from monitor.config.alerts import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -21,8 +21,7 @@ from typing import Any
 import click
 
 from alerts.event import ProblemKey
-from monitor.cli._common import config_option, current_user, open_app
-from monitor.config.alerts import parse_duration
+from monitor.cli._common import config_option, current_user, duration_option, open_app
 from monitor.errors import ExitCode
 from monitor.render.alerts import (
     render_channel_test,
@@ -34,15 +33,6 @@ from monitor.render.alerts import (
 from monitor.services import alerts as alert_service
 
 __all__ = ["alerts"]
-
-
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _key(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
@@ -74,7 +64,7 @@ def list_alerts(*, show_all: bool, fmt: str, config_path: Path) -> None:
 @click.argument("key", required=False, callback=_key)
 @click.option("--domain", help="Silence every alert of this domain.")
 @click.option("--env", "environment", help="Silence every alert of this environment.")
-@click.option("--for", "duration", required=True, callback=_duration, help="e.g. 2h, 30m, 1d")
+@click.option("--for", "duration", required=True, callback=duration_option, help="e.g. 2h, 30m, 1d")
 @click.option("--reason", required=True, help="Why (shown in `alerts list`).")
 @click.option("--by", "by", default=current_user, help="Who silences (default: current user).")
 @config_option
@@ -146,7 +136,7 @@ def test_channel(*, name: str, config_path: Path) -> None:
     "--wait",
     "wait",
     default="30s",
-    callback=_duration,
+    callback=duration_option,
     show_default=True,
     help="Deliver for at most this long, retries that come due included (a hard bound).",
 )

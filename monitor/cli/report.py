@@ -19,20 +19,10 @@ from typing import Any
 
 import click
 
-from monitor.cli._common import config_option, open_app
-from monitor.config.alerts import parse_duration
+from monitor.cli._common import config_option, duration_option, open_app
 from monitor.errors import ExitCode, UsageError
 
 __all__ = ["report"]
-
-
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.group("report")
@@ -57,7 +47,7 @@ def report() -> None:
 @click.option("--channel", "channels", multiple=True, help="With --send: only this channel.")
 @click.option(
     "--wait",
-    callback=_duration,
+    callback=duration_option,
     help="With --send: deliver for at most this long (default alerts.delivery.wait).",
 )
 @config_option
