@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-__all__ = ["RecordFact", "ReporterActivity", "TlsFact"]
+__all__ = ["RecordFact", "ReporterActivity", "ReporterTotals", "SourceTotals", "TlsFact"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,6 +30,30 @@ class RecordFact:
     @property
     def dmarc_pass(self) -> bool:
         return self.dkim_aligned or self.spf_aligned
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceTotals:
+    """One source IP's records for one domain over a period, summed by the database: a
+    week of 50 domains is tens of thousands of records, and the figures need only sums."""
+
+    domain: str
+    source_ip: str
+    source_name: str | None
+    messages: int
+    dmarc_pass: int
+    spf_aligned: int
+    dkim_aligned: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReporterTotals:
+    """One reporter's reports for one domain over a period."""
+
+    domain: str
+    org_name: str
+    reports: int
+    messages: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from checks.reports.facts import RecordFact, TlsFact
+from checks.reports.facts import ReporterTotals, SourceTotals, TlsFact
 from checks.reports.senders import Source
 
 __all__ = ["DomainFigures", "PeriodFigures", "SourceFigures", "TlsFigures", "figures"]
@@ -105,14 +105,14 @@ class _Acc:
     ips: dict[str, None] = dataclasses.field(default_factory=dict)
     names: dict[str, None] = dataclasses.field(default_factory=dict)
 
-    def add(self, fact: RecordFact) -> None:
-        self.messages += fact.count
-        self.dmarc_pass += fact.count if fact.dmarc_pass else 0
-        self.spf += fact.count if fact.spf_aligned else 0
-        self.dkim += fact.count if fact.dkim_aligned else 0
-        self.ips[fact.source_ip] = None
-        if fact.source_name:
-            self.names[fact.source_name] = None
+    def add(self, totals: SourceTotals) -> None:
+        self.messages += totals.messages
+        self.dmarc_pass += totals.dmarc_pass
+        self.spf += totals.spf_aligned
+        self.dkim += totals.dkim_aligned
+        self.ips[totals.source_ip] = None
+        if totals.source_name:
+            self.names[totals.source_name] = None
 
 
 def figures(
@@ -120,7 +120,8 @@ def figures(
     end: dt.datetime,
     domains: Iterable[str],
     *,
-    records: Iterable[RecordFact],
+    totals: Iterable[SourceTotals],
+    reporters: Iterable[ReporterTotals],
     sources: Mapping[SourceKey, Source],
     known_groups: Mapping[str, set[str]],
     tls: Iterable[TlsFact] = (),
@@ -129,32 +130,36 @@ def figures(
     """The period's figures per domain (domains without reports included, all zero).
 
     Args:
-        sources: the classification of every (domain, source IP) among `records`.
+        totals: per (domain, source IP), its records summed over the period.
+        reporters: per (domain, reporter), its reports and messages in the period.
+        sources: the classification of every (domain, source IP) among `totals`.
         known_groups: per domain, the source groups seen before the period.
         pass_threshold: the DMARC pass share at or above which a source is passing.
     """
-    totals: dict[str, _Acc] = {d: _Acc() for d in domains}
-    groups: dict[tuple[str, str], _Acc] = {}
-    reports: dict[str, set[tuple[str, dt.datetime]]] = {}
-    reporters: dict[str, dict[str, int]] = {}
-    for fact in records:
-        totals.setdefault(fact.domain, _Acc()).add(fact)
-        source = sources[(fact.domain, fact.source_ip)]
-        groups.setdefault((fact.domain, source.group), _Acc()).add(fact)
-        reports.setdefault(fact.domain, set()).add((fact.org_name, fact.begin))
-        by_org = reporters.setdefault(fact.domain, {})
-        by_org[fact.org_name] = by_org.get(fact.org_name, 0) + fact.count
+    by_domain: dict[str, _Acc] = {d: _Acc() for d in domains}
+    groups: dict[str, dict[str, tuple[Source, _Acc]]] = {}
+    for row in totals:
+        by_domain.setdefault(row.domain, _Acc()).add(row)
+        source = sources[(row.domain, row.source_ip)]
+        of_domain = groups.setdefault(row.domain, {})
+        entry = of_domain.get(source.group)
+        if entry is None:
+            entry = of_domain[source.group] = (source, _Acc())
+        entry[1].add(row)
+    reports: dict[str, int] = {}
+    by_org: dict[str, dict[str, int]] = {}
+    for reporter in reporters:
+        reports[reporter.domain] = reports.get(reporter.domain, 0) + reporter.reports
+        orgs = by_org.setdefault(reporter.domain, {})
+        orgs[reporter.org_name] = orgs.get(reporter.org_name, 0) + reporter.messages
     tls_by_domain = _tls(tls)
     out = []
-    for domain, acc in sorted(totals.items()):
-        rows = []
-        for (d, group), g in groups.items():
-            if d != domain:
-                continue
-            first = sources[(d, next(iter(g.ips)))]
-            rows.append(
-                _source(group, first, g, group not in known_groups.get(d, set()), pass_threshold)
-            )
+    for domain, acc in sorted(by_domain.items()):
+        known = known_groups.get(domain, set())
+        rows = [
+            _source(group, first, g, group not in known, pass_threshold)
+            for group, (first, g) in groups.get(domain, {}).items()
+        ]
         rows.sort(key=lambda s: (-s.messages, s.group))
         out.append(
             DomainFigures(
@@ -163,8 +168,8 @@ def figures(
                 dmarc_pass=acc.dmarc_pass,
                 spf_aligned=acc.spf,
                 dkim_aligned=acc.dkim,
-                reports=len(reports.get(domain, ())),
-                reporters=dict(sorted(reporters.get(domain, {}).items(), key=lambda kv: -kv[1])),
+                reports=reports.get(domain, 0),
+                reporters=dict(sorted(by_org.get(domain, {}).items(), key=lambda kv: -kv[1])),
                 sources=tuple(rows),
                 tls=tls_by_domain.get(domain, TlsFigures()),
             )

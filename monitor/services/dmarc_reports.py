@@ -124,12 +124,14 @@ def period_figures(
     from monitor.storage.dmarc_reports import ReportStore
 
     domains = _domains(app, domain)
+    watched = set(domains)
     with app.database.transaction() as session:
         store = ReportStore(session)
-        records = [r for r in store.records(start, end, domain) if r.domain in domains]
+        totals = [t for t in store.source_totals(start, end, domain) if t.domain in watched]
+        reporters = [r for r in store.reporter_totals(start, end, domain) if r.domain in watched]
         before = {d: store.sources_before(d, start, start - KNOWN_HORIZON) for d in domains}
-        tls = [t for t in store.tls(start, end, domain) if t.domain in domains]
-    pairs = {(r.domain, r.source_ip): r.source_name for r in records}
+        tls = [t for t in store.tls(start, end, domain) if t.domain in watched]
+    pairs = {(t.domain, t.source_ip): t.source_name for t in totals}
     sources = classify_sources(app.settings, pairs)
     # the weeks before only tell new from known, which needs groups, not authorisation
     earlier = {
@@ -145,7 +147,8 @@ def period_figures(
         start,
         end,
         domains,
-        records=records,
+        totals=totals,
+        reporters=reporters,
         sources=sources,
         known_groups=known,
         tls=tls,

@@ -13,11 +13,17 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from checks.reports.facts import RecordFact, ReporterActivity, TlsFact
+from checks.reports.facts import (
+    RecordFact,
+    ReporterActivity,
+    ReporterTotals,
+    SourceTotals,
+    TlsFact,
+)
 from checks.reports.model import AggregateReport, AuthResult, TlsReport
 from monitor.storage.dmarc_reports_models import (
     DmarcRecordRow,
@@ -32,6 +38,8 @@ __all__ = [
     "RecordFact",
     "ReportStore",
     "ReporterActivity",
+    "ReporterTotals",
+    "SourceTotals",
     "TlsFact",
 ]  # facts re-exported
 
@@ -198,6 +206,60 @@ class ReportStore:
         if domain is not None:
             query = query.where(DmarcReportRow.domain == domain)
         return [RecordFact(**row._asdict()) for row in self.session.execute(query)]
+
+    def source_totals(
+        self, start: dt.datetime, end: dt.datetime, domain: str | None = None
+    ) -> list[SourceTotals]:
+        """Per (domain, source IP), the records of reports that begin in [start, end)
+        summed: messages, and those that passed DMARC, aligned SPF, aligned DKIM. The
+        reverse name is the IP's latest-sorting one (an IP keeps its name within a week)."""
+        count = DmarcRecordRow.count
+        passed = or_(DmarcRecordRow.dkim_aligned, DmarcRecordRow.spf_aligned)
+        query = (
+            select(
+                DmarcReportRow.domain,
+                DmarcRecordRow.source_ip,
+                func.max(DmarcRecordRow.source_name),
+                func.sum(count),
+                func.sum(case((passed, count), else_=0)),
+                func.sum(case((DmarcRecordRow.spf_aligned, count), else_=0)),
+                func.sum(case((DmarcRecordRow.dkim_aligned, count), else_=0)),
+            )
+            .join(DmarcRecordRow, DmarcRecordRow.report == DmarcReportRow.id)
+            .where(DmarcReportRow.begin >= start, DmarcReportRow.begin < end)
+            .group_by(DmarcReportRow.domain, DmarcRecordRow.source_ip)
+            .order_by(DmarcReportRow.domain, DmarcRecordRow.source_ip)
+        )
+        if domain is not None:
+            query = query.where(DmarcReportRow.domain == domain)
+        return [
+            SourceTotals(d, ip, name, int(n), int(ok), int(spf), int(dkim))
+            for d, ip, name, n, ok, spf, dkim in self.session.execute(query)
+        ]
+
+    def reporter_totals(
+        self, start: dt.datetime, end: dt.datetime, domain: str | None = None
+    ) -> list[ReporterTotals]:
+        """Per (domain, reporter), its reports that begin in [start, end) and the messages
+        their records count."""
+        query = (
+            select(
+                DmarcReportRow.domain,
+                DmarcReportRow.org_name,
+                func.count(func.distinct(DmarcReportRow.id)),
+                func.sum(DmarcRecordRow.count),
+            )
+            .join(DmarcRecordRow, DmarcRecordRow.report == DmarcReportRow.id)
+            .where(DmarcReportRow.begin >= start, DmarcReportRow.begin < end)
+            .group_by(DmarcReportRow.domain, DmarcReportRow.org_name)
+            .order_by(DmarcReportRow.domain, DmarcReportRow.org_name)
+        )
+        if domain is not None:
+            query = query.where(DmarcReportRow.domain == domain)
+        return [
+            ReporterTotals(d, org, int(reports), int(messages or 0))
+            for d, org, reports, messages in self.session.execute(query)
+        ]
 
     def sources_before(
         self, domain: str, start: dt.datetime, since: dt.datetime
