@@ -15,11 +15,12 @@ IP outside all of its networks cannot pass and is not evaluated; any other IP st
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from checks.psl import organizational_domain
@@ -54,7 +55,7 @@ class SourceClassifier:
         self.domain = domain
         self.senders = tuple(senders)
         self._spf: dict[tuple[str, str], bool] = {}
-        self._networks: dict[str, tuple[Span, ...] | None] = {}
+        self._networks: dict[str, NetworkSet | None] = {}
 
     def classify(self, ip: str, ptr: str | None) -> Source:
         address = _address(ip)
@@ -79,7 +80,7 @@ class SourceClassifier:
     def _claims(self, rule: SenderRule, ip: str, address: Address | None, ptr: str | None) -> bool:
         if ptr and any(ptr == s or ptr.endswith("." + s) for s in rule.ptr_suffixes):
             return True
-        if rule.ip_ranges and _within(address, _ranges(rule.ip_ranges)):
+        if rule.ip_ranges and address in _ranges(rule.ip_ranges):
             return True
         return bool(rule.spf_include) and self._spf_passes(ip, address, rule.spf_include or "")
 
@@ -88,9 +89,9 @@ class SourceClassifier:
         if key not in self._spf:
             if domain not in self._networks:
                 found = spf_networks(self.resolver, domain)
-                self._networks[domain] = None if found is None else _spans(found)
+                self._networks[domain] = None if found is None else NetworkSet(found)
             networks = self._networks[domain]
-            if networks is not None and not _within(address, networks):
+            if networks is not None and address not in networks:
                 self._spf[key] = False  # only these networks can pass: no need to evaluate
             else:
                 self._spf[key] = _check_host(self.resolver, ip, domain) == "pass"
@@ -169,7 +170,6 @@ def _check_host(resolver: Any, ip: str, domain: str) -> str:
 
 
 Address = tuple[int, int]  # (IP version, the address as an integer)
-Span = tuple[int, int, int]  # (IP version, first address, last address)
 
 
 def _address(ip: str) -> Address | None:
@@ -184,21 +184,41 @@ def _address(ip: str) -> Address | None:
     return (6 if family == socket.AF_INET6 else 4), int.from_bytes(packed, "big")
 
 
-def _spans(networks: Sequence[Network]) -> tuple[Span, ...]:
-    return tuple((n.version, int(n.network_address), int(n.broadcast_address)) for n in networks)
+class NetworkSet:
+    """Networks as sorted, merged integer intervals per IP version: membership is one
+    binary search however many networks there are (an SPF tree can hold hundreds)."""
 
+    __slots__ = ("_ends", "_starts")
 
-def _within(address: Address | None, spans: Sequence[Span]) -> bool:
-    if address is None:
-        return False
-    version, value = address
-    return any(v == version and first <= value <= last for v, first, last in spans)
+    def __init__(self, networks: Iterable[Network]) -> None:
+        self._starts: dict[int, list[int]] = {4: [], 6: []}
+        self._ends: dict[int, list[int]] = {4: [], 6: []}
+        spans = sorted(
+            (n.version, int(n.network_address), int(n.broadcast_address)) for n in networks
+        )
+        for version, first, last in spans:
+            starts, ends = self._starts[version], self._ends[version]
+            if ends and first <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], last)
+            else:
+                starts.append(first)
+                ends.append(last)
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, tuple):
+            return False
+        version, value = address
+        starts = self._starts.get(version)
+        if not starts:
+            return False
+        i = bisect.bisect_right(starts, value) - 1
+        return i >= 0 and value <= self._ends[version][i]
 
 
 @functools.lru_cache(maxsize=1024)
-def _ranges(ranges: tuple[str, ...]) -> tuple[Span, ...]:
+def _ranges(ranges: tuple[str, ...]) -> NetworkSet:
     """A sender's configured ranges, parsed once (config validation already checked them)."""
-    return _spans([ipaddress.ip_network(r, strict=False) for r in ranges])
+    return NetworkSet(ipaddress.ip_network(r, strict=False) for r in ranges)
 
 
 def _organisation(ptr: str | None) -> str | None:

@@ -57,3 +57,49 @@ def test_shortcut_agrees_with_the_full_evaluation(dns_server: EditableDns, domai
     for ip in IPS:
         expected = _check_host(resolver, ip, domain) == "pass"
         assert classifier.classify(ip, None).authorised is expected, ip
+
+
+def test_network_set_answers_as_ipaddress_does() -> None:
+    """Membership through merged integer intervals agrees with `ipaddress` containment,
+    at the edges of each network, across overlapping and adjacent ones, for both versions."""
+    import ipaddress
+
+    from checks.reports.senders import NetworkSet, _address
+
+    networks = [
+        ipaddress.ip_network(n)
+        for n in (
+            "192.0.2.0/25",
+            "192.0.2.128/26",
+            "192.0.2.64/27",
+            "198.51.100.7/32",
+            "2001:db8::/64",
+            "2001:db8:0:1::/64",
+            "10.0.0.0/8",
+        )
+    ]
+    found = NetworkSet(networks)
+    probes = [
+        "192.0.2.0",
+        "192.0.2.191",
+        "192.0.2.192",
+        "192.0.1.255",
+        "198.51.100.7",
+        "198.51.100.8",
+        "2001:db8::1",
+        "2001:db8:0:1:ffff:ffff:ffff:ffff",
+        "2001:db8:0:2::",
+        "10.255.255.255",
+        "11.0.0.0",
+        "::ffff:10.0.0.1",
+    ]
+    for ip in probes:
+        expected = any(
+            ipaddress.ip_address(ip) in n
+            for n in networks
+            if n.version == ipaddress.ip_address(ip).version
+        )
+        assert (_address(ip) in found) is expected, ip
+    for junk in ("", "192.0.2", "192.0.2.01", "not-an-ip", "fe80::1%eth0"):
+        assert _address(junk) not in found, junk
+    assert _address("192.0.2.5") not in NetworkSet([])
