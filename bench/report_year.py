@@ -10,10 +10,11 @@ results and their baselines and drift through `record_results`, canary rows thro
 bench/_report_seed.py. The domains' results are real: senderwatch's DNS checks run once
 against the benchmark DNS lab (Knot on loopback).
 
-DMARC aggregate reports of the last three weeks are seeded too (bench/_dmarc_seed.py), so the
-report's "who sends as you" figures are part of the build: their sources are classified by
-the reports service, the unclaimed ones by SPF through the lab's DNS (Knot runs again for
-the timings).
+DMARC aggregate reports are seeded too, for as many weeks as the days cover (at least three;
+bench/_dmarc_seed.py): retention keeps them as long as results, so a year of them is part of
+the size, and the report's "who sends as you" figures are part of the build: their sources
+are classified by the reports service, the unclaimed ones by SPF through the lab's DNS (Knot
+runs again for the timings).
 
 Printed: the database size (target: under 1 GB for a year), rows per table, then the time
 to build the last full week's report (the SQL aggregation) and to render it in each format,
@@ -211,8 +212,12 @@ def main() -> None:
         from bench._dmarc_seed import seed_reports
 
         t0 = time.perf_counter()
-        records = seed_reports(url, domains, START + dt.timedelta(days=args.days))
-        print(f"seeded {records:,} DMARC report records in {time.perf_counter() - t0:.0f} s")
+        weeks = max(3, args.days // 7)  # the reports retention keeps as long as results
+        records = seed_reports(url, domains, START + dt.timedelta(days=args.days), weeks)
+        print(
+            f"seeded {records:,} DMARC report records ({weeks} weeks) in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
     size = path.stat().st_size
     print(f"database file: {size / 1e6:.1f} MB ({size / 1e9:.3f} GB) after {args.days} days")
     for table, rows in sorted(_tables(path).items()):

@@ -1,4 +1,5 @@
-"""Tables of DMARC aggregate and SMTP TLS reports (migration `0009_dmarc_reports`).
+"""Tables of DMARC aggregate and SMTP TLS reports (migrations `0009_dmarc_reports`, and
+`0010_report_begin` for the indexes on `begin`).
 
     report_inputs      every input read (a file, a mail): its hash, size, where it came from,
                        and its outcome (stored, duplicate, rejected with a code and reason)
@@ -50,6 +51,7 @@ class DmarcReportRow(Base):
     __table_args__ = (
         UniqueConstraint("org_name", "report_id", "domain", "begin", "end"),
         Index("ix_dmarc_reports_domain_begin", "domain", "begin"),
+        Index("ix_dmarc_reports_begin", "begin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,6 +102,7 @@ class TlsReportRow(Base):
     __table_args__ = (
         UniqueConstraint("org_name", "report_id", "domain", "begin", "end"),
         Index("ix_tls_reports_domain_begin", "domain", "begin"),
+        Index("ix_tls_reports_begin", "begin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
