@@ -80,21 +80,23 @@ def build_weekly(
         UsageError: a bad week, or an environment or domain the config does not name.
         DatabaseProblem: the database cannot be used.
     """
+    from monitor.engine.collector import collection_deferred
     from monitor.services.report_senders import senders_by_domain
 
     start, end = week_bounds(week)
     specs = section_specs(app.settings, env=env, domain=domain)
     scope = _scope(env, domain)
     now = app.clock()
-    senders = senders_by_domain(app, (s.domain for s in specs), start, week)
     share = app.settings.reports.alerts.authorised_pass_share
-    with app.database.transaction() as session:
-        sections = tuple(
-            build_section(
-                session, spec, start, end, now, senders=senders[spec.domain], pass_share=share
+    with collection_deferred():
+        senders = senders_by_domain(app, (s.domain for s in specs), start, week)
+        with app.database.transaction() as session:
+            sections = tuple(
+                build_section(
+                    session, spec, start, end, now, senders=senders[spec.domain], pass_share=share
+                )
+                for spec in specs
             )
-            for spec in specs
-        )
     return WeeklyReport(week, start, end, now, sections, scope)
 
 
