@@ -43,7 +43,7 @@ class CanaryMessageRow(Base):
     detected_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"))
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"), index=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -156,7 +156,7 @@ class BaselineRow(Base):
     check: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(253))
     environment: Mapped[str | None] = mapped_column(String(64))
-    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"))
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id"), index=True)
     observations: Mapped[dict[str, Any]]
     approved_at: Mapped[dt.datetime]
     approved_by: Mapped[str] = mapped_column(String(200))
