@@ -281,7 +281,10 @@ class ReportStore:
                 func.max(DmarcReportRow.end),
                 func.sum(DmarcReportRow.messages),
             )
-            .where(DmarcReportRow.end >= since)
+            # as a subquery, so SQLite walks the `end` index instead of every report
+            .where(
+                DmarcReportRow.id.in_(select(DmarcReportRow.id).where(DmarcReportRow.end >= since))
+            )
             .group_by(DmarcReportRow.domain, DmarcReportRow.org_name)
             .order_by(DmarcReportRow.domain, DmarcReportRow.org_name)
         )

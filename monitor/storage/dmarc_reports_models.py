@@ -1,5 +1,5 @@
 """Tables of DMARC aggregate and SMTP TLS reports (migrations `0009_dmarc_reports`, and
-`0010_report_begin` for the indexes on `begin`).
+`0010_report_begin` for the indexes on `begin` and `end`).
 
     report_inputs      every input read (a file, a mail): its hash, size, where it came from,
                        and its outcome (stored, duplicate, rejected with a code and reason)
@@ -52,6 +52,7 @@ class DmarcReportRow(Base):
         UniqueConstraint("org_name", "report_id", "domain", "begin", "end"),
         Index("ix_dmarc_reports_domain_begin", "domain", "begin"),
         Index("ix_dmarc_reports_begin", "begin"),
+        Index("ix_dmarc_reports_end", "end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
