@@ -46,7 +46,8 @@ class ResultDayRow(Base):
 
     __tablename__ = "result_days"
     __table_args__ = (
-        Index("ix_result_days_key_day", "subject", "environment", "check", "day", unique=True),
+        # day before check: a week of a key, all checks, is one range (0012_result_days_by_day)
+        Index("ix_result_days_key_by_day", "subject", "environment", "day", "check", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,7 +7,7 @@ week (about 170 numbers an hour's schedule) come back as rows, for percentiles i
 portable percentiles do not exist across SQLite and PostgreSQL.
 
 Indexes used: `ix_results_subject_check_time` (latest result of a key before a time, canary
-failures), `ix_result_days_key_day`, `ix_canary_messages_environment_sent_at`,
+failures), `ix_result_days_key_by_day`, `ix_canary_messages_environment_sent_at`,
 `ix_drifts_subject_detected_at`, `ix_baselines_key`; alert tables are one row per problem.
 """
 
