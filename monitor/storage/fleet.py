@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.storage.fleet_models import CycleBatchRow, JobTickRow, ReplicaRow
 from monitor.storage.runs import database_now
+from monitor.storage.upsert import dialect_insert
 
 __all__ = [
     "DONE",
@@ -194,10 +194,8 @@ class TickRepository:
             "lease_until": _lease(now, lease_s),
             "attempts": 1,
         }
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
-            insert(JobTickRow)
+            dialect_insert(self.session)(JobTickRow)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["job", "fire_time"])
             .returning(JobTickRow.id)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from checks.result import CheckResult, Status
 from monitor.storage.report_models import COUNTERS, ResultDayRow
+from monitor.storage.upsert import dialect_insert
 
 __all__ = ["add_days", "day_counts"]
 
@@ -63,7 +63,7 @@ def add_days(session: Session, results: Iterable[CheckResult]) -> None:
     if not totals:
         return
     table = ResultDayRow.__table__
-    stmt = _insert_for(session)(table)
+    stmt = dialect_insert(session)(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["subject", "environment", "check", "day"],
         set_={name: table.c[name] + stmt.excluded[name] for name in COUNTERS},
@@ -74,15 +74,3 @@ def add_days(session: Session, results: Iterable[CheckResult]) -> None:
         for (day, check, subject, environment), counts in sorted(totals.items())
     ]
     session.execute(stmt, rows)
-
-
-def _insert_for(session: Session) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (both backends we support do)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
