@@ -67,16 +67,6 @@ class SourceClassifier:
             return Source(group, True, "spf")
         return Source(group, False, "none")
 
-    def group(self, ip: str, ptr: str | None) -> str:
-        """The group `classify` would give, without asking whether the domain's own SPF
-        authorises the IP (the group does not depend on it): what telling new sources from
-        known ones needs of the weeks before, at a fraction of the cost."""
-        address = _address(ip)
-        for rule in self.senders:
-            if self._claims(rule, ip, address, ptr):
-                return rule.name
-        return _organisation(ptr) or ip
-
     def _claims(self, rule: SenderRule, ip: str, address: Address | None, ptr: str | None) -> bool:
         if ptr and any(ptr == s or ptr.endswith("." + s) for s in rule.ptr_suffixes):
             return True

@@ -10,7 +10,7 @@ from monitor.config import Settings
 from monitor.engine.runner import make_resolver
 from monitor.wiring.reports import sender_rules
 
-__all__ = ["classify_sources", "source_groups"]
+__all__ = ["classify_sources"]
 
 
 def _classifiers(settings: Settings) -> Callable[[str], SourceClassifier]:
@@ -35,12 +35,3 @@ def classify_sources(
     """(domain, ip) → Source, for each pair with its stored reverse name."""
     of = _classifiers(settings)
     return {(domain, ip): of(domain).classify(ip, name) for (domain, ip), name in pairs.items()}
-
-
-def source_groups(
-    settings: Settings, pairs: Mapping[tuple[str, str], str | None]
-) -> dict[tuple[str, str], str]:
-    """(domain, ip) → its source group only: no evaluation of the domain's own SPF, which
-    the group does not depend on (for the weeks before a period: known or new)."""
-    of = _classifiers(settings)
-    return {(domain, ip): of(domain).group(ip, name) for (domain, ip), name in pairs.items()}

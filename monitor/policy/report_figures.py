@@ -9,7 +9,8 @@ Each source gets one status:
     not_aligning   authorised (a configured sender, or the domain's own SPF), but below it
     failing        unauthorised and below it: spoofing, a forwarder, or a forgotten service
 
-and is `new` when none of its IPs sent as the domain in the weeks before the period.
+and is `new` when no report that began before the period named any of its IPs for the
+domain (as far back as reports are kept).
 TLS-RPT figures are sessions and failures per result type.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from checks.reports.facts import ReporterTotals, SourceTotals, TlsFact
 from checks.reports.senders import Source
@@ -123,7 +124,7 @@ def figures(
     totals: Iterable[SourceTotals],
     reporters: Iterable[ReporterTotals],
     sources: Mapping[SourceKey, Source],
-    known_groups: Mapping[str, set[str]],
+    seen_before: Collection[SourceKey],
     tls: Iterable[TlsFact] = (),
     pass_threshold: float = 0.9,
 ) -> PeriodFigures:
@@ -133,7 +134,8 @@ def figures(
         totals: per (domain, source IP), its records summed over the period.
         reporters: per (domain, reporter), its reports and messages in the period.
         sources: the classification of every (domain, source IP) among `totals`.
-        known_groups: per domain, the source groups seen before the period.
+        seen_before: the (domain, source IP) pairs among `totals` that sent as the
+            domain in the weeks before the period.
         pass_threshold: the DMARC pass share at or above which a source is passing.
     """
     by_domain: dict[str, _Acc] = {d: _Acc() for d in domains}
@@ -155,9 +157,8 @@ def figures(
     tls_by_domain = _tls(tls)
     out = []
     for domain, acc in sorted(by_domain.items()):
-        known = known_groups.get(domain, set())
         rows = [
-            _source(group, first, g, group not in known, pass_threshold)
+            _source(group, first, g, _is_new(domain, g, seen_before), pass_threshold)
             for group, (first, g) in groups.get(domain, {}).items()
         ]
         rows.sort(key=lambda s: (-s.messages, s.group))
@@ -175,6 +176,10 @@ def figures(
             )
         )
     return PeriodFigures(start, end, tuple(out))
+
+
+def _is_new(domain: str, acc: _Acc, seen_before: Collection[SourceKey]) -> bool:
+    return not any((domain, ip) in seen_before for ip in acc.ips)
 
 
 def _source(group: str, source: Source, acc: _Acc, new: bool, threshold: float) -> SourceFigures:

@@ -37,8 +37,6 @@ __all__ = [
     "weekly_figures",
 ]
 
-KNOWN_HORIZON = dt.timedelta(weeks=8)
-"""How far back a source counts as known (not `new`)."""
 REPORTER_HORIZON = dt.timedelta(days=30)
 
 
@@ -119,7 +117,7 @@ def period_figures(
     app: App, start: dt.datetime, end: dt.datetime, *, domain: str | None = None
 ) -> PeriodFigures:
     """Figures of reports beginning in [start, end), for one watched domain or all."""
-    from monitor.engine.report_sources import classify_sources, source_groups
+    from monitor.engine.report_sources import classify_sources
     from monitor.policy.report_figures import figures
     from monitor.storage.dmarc_reports import ReportStore
 
@@ -129,19 +127,10 @@ def period_figures(
         store = ReportStore(session)
         totals = [t for t in store.source_totals(start, end, domain) if t.domain in watched]
         reporters = [r for r in store.reporter_totals(start, end, domain) if r.domain in watched]
-        before = {d: store.sources_before(d, start, start - KNOWN_HORIZON) for d in domains}
+        pairs = {(t.domain, t.source_ip): t.source_name for t in totals}
+        seen = store.seen_before(start, end, domain)
         tls = [t for t in store.tls(start, end, domain) if t.domain in watched]
-    pairs = {(t.domain, t.source_ip): t.source_name for t in totals}
     sources = classify_sources(app.settings, pairs)
-    # the weeks before only tell new from known, which needs groups, not authorisation
-    earlier = {
-        (d, ip): name
-        for d, seen in before.items()
-        for ip, name in seen.items()
-        if (d, ip) not in pairs
-    }
-    groups = {**source_groups(app.settings, earlier), **{k: s.group for k, s in sources.items()}}
-    known = {d: {groups[(d, ip)] for ip in seen} for d, seen in before.items()}
     threshold = app.settings.reports.alerts.authorised_pass_share
     return figures(
         start,
@@ -150,7 +139,7 @@ def period_figures(
         totals=totals,
         reporters=reporters,
         sources=sources,
-        known_groups=known,
+        seen_before=seen,
         tls=tls,
         pass_threshold=threshold,
     )

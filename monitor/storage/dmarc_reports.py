@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, or_, select
+from sqlalchemy import Select, and_, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,10 +29,12 @@ from checks.reports.model import AggregateReport, AuthResult, TlsReport
 from monitor.storage.dmarc_reports_models import (
     DmarcRecordRow,
     DmarcReportRow,
+    DmarcSourceRow,
     ReportInputRow,
     TlsFailureRow,
     TlsReportRow,
 )
+from monitor.storage.upsert import dialect_insert
 
 __all__ = [
     "InputOutcome",
@@ -132,9 +134,42 @@ class ReportStore:
                     self.session.execute(
                         insert(DmarcRecordRow), _record_rows(row.id, report, names)
                     )
+                    self._saw_sources(report)
         except IntegrityError:
             return False
         return True
+
+    def _saw_sources(self, report: AggregateReport) -> None:
+        """Widen each source's (first, latest) report beginning to include this report."""
+        table = DmarcSourceRow.__table__
+        stmt = dialect_insert(self.session)(table)
+        begin = _utc(report.begin)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["domain", "source_ip"],
+            set_={
+                "first_begin": case(
+                    (stmt.excluded.first_begin < table.c.first_begin, stmt.excluded.first_begin),
+                    else_=table.c.first_begin,
+                ),
+                "last_begin": case(
+                    (stmt.excluded.last_begin > table.c.last_begin, stmt.excluded.last_begin),
+                    else_=table.c.last_begin,
+                ),
+            },
+        )
+        ips = sorted({record.source_ip for record in report.records})
+        self.session.execute(
+            stmt,
+            [
+                {
+                    "domain": report.domain,
+                    "source_ip": ip,
+                    "first_begin": begin,
+                    "last_begin": begin,
+                }
+                for ip in ips
+            ],
+        )
 
     def add_tls(self, report: TlsReport, *, input_id: int, now: dt.datetime) -> tuple[int, int]:
         """Store each policy of a TLS report; (stored, duplicates)."""
@@ -256,21 +291,30 @@ class ReportStore:
             for d, org, reports, messages in self.session.execute(query)
         ]
 
-    def sources_before(
-        self, domain: str, start: dt.datetime, since: dt.datetime
-    ) -> dict[str, str | None]:
-        """Source IP → reverse name of every source seen for `domain` in [since, start)."""
-        query = (
-            select(DmarcRecordRow.source_ip, func.max(DmarcRecordRow.source_name))
+    def seen_before(
+        self, start: dt.datetime, end: dt.datetime, domain: str | None = None
+    ) -> set[tuple[str, str]]:
+        """The (domain, source IP) pairs of reports that begin in [start, end) that a report
+        beginning before `start` named already (as long as reports are kept)."""
+        period = (
+            select(DmarcReportRow.domain, DmarcRecordRow.source_ip)
             .join(DmarcReportRow, DmarcRecordRow.report == DmarcReportRow.id)
-            .where(
-                DmarcReportRow.domain == domain,
-                DmarcReportRow.begin >= since,
-                DmarcReportRow.begin < start,
-            )
-            .group_by(DmarcRecordRow.source_ip)
+            .where(DmarcRecordRow.report.in_(_reports_beginning(start, end, domain)))
+            .distinct()
+            .subquery()
         )
-        return {ip: name for ip, name in self.session.execute(query)}
+        query = (
+            select(DmarcSourceRow.domain, DmarcSourceRow.source_ip)
+            .join(
+                period,
+                and_(
+                    DmarcSourceRow.domain == period.c.domain,
+                    DmarcSourceRow.source_ip == period.c.source_ip,
+                ),
+            )
+            .where(DmarcSourceRow.first_begin < start)
+        )
+        return {(d, ip) for d, ip in self.session.execute(query)}
 
     def reporters(self, since: dt.datetime) -> list[ReporterActivity]:
         """Per (domain, reporter): the end of its latest report and its messages since."""

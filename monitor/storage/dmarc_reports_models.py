@@ -1,5 +1,5 @@
 """Tables of DMARC aggregate and SMTP TLS reports (migrations `0009_dmarc_reports`, and
-`0010_report_begin` for the indexes on `begin` and `end`).
+`0010_report_begin` for the indexes on `begin` and `end`, `0013_dmarc_sources`).
 
     report_inputs      every input read (a file, a mail): its hash, size, where it came from,
                        and its outcome (stored, duplicate, rejected with a code and reason)
@@ -7,6 +7,7 @@
                        end): ids repeat across reporters and ranges
     dmarc_records      its records: source IP and reverse name, count, disposition, the
                        evaluated and raw SPF/DKIM results with their domains, identifiers
+    dmarc_sources      one row per (domain, source IP): when reports first and last named it
     tls_reports        one policy domain of one TLS-RPT report, unique the same way
     tls_failures       its failure details by result type
 
@@ -94,6 +95,21 @@ class DmarcRecordRow(Base):
     envelope_to: Mapped[str | None] = mapped_column(String(253))
     auth: Mapped[list[Any]]  # every DKIM and SPF result as reported
     reasons: Mapped[list[Any]]  # policy override reason types
+
+
+class DmarcSourceRow(Base):
+    """One source IP that sent as one domain: the beginning of the first and of the latest
+    report that named it. Upserted with each report, so telling a new source from a known
+    one is one indexed lookup per source instead of reading weeks of records."""
+
+    __tablename__ = "dmarc_sources"
+    __table_args__ = (Index("ix_dmarc_sources_domain_ip", "domain", "source_ip", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253))
+    source_ip: Mapped[str] = mapped_column(String(45))
+    first_begin: Mapped[dt.datetime]
+    last_begin: Mapped[dt.datetime]
 
 
 class TlsReportRow(Base):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from monitor.storage.dmarc_reports_models import (
     DmarcRecordRow,
     DmarcReportRow,
+    DmarcSourceRow,
     ReportInputRow,
     TlsFailureRow,
     TlsReportRow,
@@ -52,7 +53,8 @@ def delete_ticks_before(db: Database, cutoff: dt.datetime, *, batch: int = 500) 
 
 def delete_reports_before(db: Database, cutoff: dt.datetime, *, batch: int = 100) -> int:
     """Delete DMARC and TLS reports whose period ended before `cutoff` (with their records),
-    then inputs received before `cutoff` that no report refers to; how many reports went."""
+    then inputs received before `cutoff` that no report refers to, and sources no report
+    since `cutoff` named; how many reports went."""
     deleted = 0
     for report, child, link in (
         (DmarcReportRow, DmarcRecordRow, DmarcRecordRow.report),
@@ -72,6 +74,16 @@ def delete_reports_before(db: Database, cutoff: dt.datetime, *, batch: int = 100
         session.execute(delete(ReportInputRow).where(ReportInputRow.id.in_(ids)))
 
     delete_in_batches(db, orphans, remove_inputs, batch=batch)
+    gone = (
+        select(DmarcSourceRow.id)
+        .where(DmarcSourceRow.last_begin < cutoff)
+        .order_by(DmarcSourceRow.id)
+    )
+
+    def remove_sources(session: Session, ids: list[int]) -> None:
+        session.execute(delete(DmarcSourceRow).where(DmarcSourceRow.id.in_(ids)))
+
+    delete_in_batches(db, gone, remove_sources, batch=batch * 10)
     return deleted
 
 
