@@ -89,6 +89,7 @@ def seed(db_url: str, shapes: Shapes, year: Year, days: int, path: Path) -> list
     began = time.perf_counter()
     counter = 0
     used: list[int] = []
+    retention: list[float] = []
     try:
         for day in range(days):
             start = START + dt.timedelta(days=day)
@@ -121,13 +122,20 @@ def seed(db_url: str, shapes: Shapes, year: Year, days: int, path: Path) -> list
                             run_id=run_row.id,
                             result_id=outcome.results[0].id,
                         )
+            t0 = time.perf_counter()
             _daily_retention(db, start + dt.timedelta(days=1))
+            retention.append(time.perf_counter() - t0)
             used.append(_used_bytes(path))
             if day % 7 == 6:
                 print(f"  seeded {day + 1} days ({time.perf_counter() - began:.0f} s)", flush=True)
     finally:
         db.dispose()
     print(f"seeded in {time.perf_counter() - began:.0f} s")
+    if retention:
+        print(
+            f"daily retention job: {retention[-1]:.2f} s on the last day, "
+            f"{max(retention):.2f} s at most, {sum(retention) / len(retention):.2f} s on average"
+        )
     return used
 
 
