@@ -140,20 +140,20 @@ class ReportStore:
         return True
 
     def _saw_sources(self, report: AggregateReport) -> None:
-        """Widen each source's (first, latest) report beginning to include this report."""
+        """Widen each source's (first, latest) day to include this report's first day."""
         table = DmarcSourceRow.__table__
         stmt = dialect_insert(self.session)(table)
-        begin = _utc(report.begin)
+        day = _utc(report.begin).date()
         stmt = stmt.on_conflict_do_update(
             index_elements=["domain", "source_ip"],
             set_={
-                "first_begin": case(
-                    (stmt.excluded.first_begin < table.c.first_begin, stmt.excluded.first_begin),
-                    else_=table.c.first_begin,
+                "first_day": case(
+                    (stmt.excluded.first_day < table.c.first_day, stmt.excluded.first_day),
+                    else_=table.c.first_day,
                 ),
-                "last_begin": case(
-                    (stmt.excluded.last_begin > table.c.last_begin, stmt.excluded.last_begin),
-                    else_=table.c.last_begin,
+                "last_day": case(
+                    (stmt.excluded.last_day > table.c.last_day, stmt.excluded.last_day),
+                    else_=table.c.last_day,
                 ),
             },
         )
@@ -164,8 +164,8 @@ class ReportStore:
                 {
                     "domain": report.domain,
                     "source_ip": ip,
-                    "first_begin": begin,
-                    "last_begin": begin,
+                    "first_day": day,
+                    "last_day": day,
                 }
                 for ip in ips
             ],
@@ -295,7 +295,8 @@ class ReportStore:
         self, start: dt.datetime, end: dt.datetime, domain: str | None = None
     ) -> set[tuple[str, str]]:
         """The (domain, source IP) pairs of reports that begin in [start, end) that a report
-        beginning before `start` named already (as long as reports are kept)."""
+        beginning on a UTC day before `start`'s named already (as long as reports are kept).
+        Periods begin at midnight UTC, where that is the same as "before `start`"."""
         period = (
             select(DmarcReportRow.domain, DmarcRecordRow.source_ip)
             .join(DmarcReportRow, DmarcRecordRow.report == DmarcReportRow.id)
@@ -312,7 +313,7 @@ class ReportStore:
                     DmarcSourceRow.source_ip == period.c.source_ip,
                 ),
             )
-            .where(DmarcSourceRow.first_begin < start)
+            .where(DmarcSourceRow.first_day < _utc(start).date())
         )
         return {(d, ip) for d, ip in self.session.execute(query)}
 

@@ -7,7 +7,7 @@
                        end): ids repeat across reporters and ranges
     dmarc_records      its records: source IP and reverse name, count, disposition, the
                        evaluated and raw SPF/DKIM results with their domains, identifiers
-    dmarc_sources      one row per (domain, source IP): when reports first and last named it
+    dmarc_sources      one row per (domain, source IP): the days reports first and last named it
     tls_reports        one policy domain of one TLS-RPT report, unique the same way
     tls_failures       its failure details by result type
 
@@ -20,7 +20,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.storage.models import Base
@@ -98,18 +107,19 @@ class DmarcRecordRow(Base):
 
 
 class DmarcSourceRow(Base):
-    """One source IP that sent as one domain: the beginning of the first and of the latest
+    """One source IP that sent as one domain: the UTC day of the first and of the latest
     report that named it. Upserted with each report, so telling a new source from a known
-    one is one indexed lookup per source instead of reading weeks of records."""
+    one is one key lookup per source instead of reading weeks of records. Kept small: a
+    year of spoofing can leave hundreds of thousands of rows, so SQLite stores them in the
+    primary key itself (no rowid, no second index) and days, not timestamps."""
 
     __tablename__ = "dmarc_sources"
-    __table_args__ = (Index("ix_dmarc_sources_domain_ip", "domain", "source_ip", unique=True),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    domain: Mapped[str] = mapped_column(String(253))
-    source_ip: Mapped[str] = mapped_column(String(45))
-    first_begin: Mapped[dt.datetime]
-    last_begin: Mapped[dt.datetime]
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    source_ip: Mapped[str] = mapped_column(String(45), primary_key=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
 
 
 class TlsReportRow(Base):

@@ -1,4 +1,4 @@
-"""dmarc_sources: per (domain, source IP) the first and latest report beginning, kept by
+"""dmarc_sources: per (domain, source IP) the days of the first and latest report, kept by
 ingest, filled by the migration from records stored before it, and aged out by retention.
 On SQLite and PostgreSQL (the upsert is each backend's ON CONFLICT)."""
 
@@ -66,16 +66,16 @@ def _store(db: Database, *reports: AggregateReport) -> None:
             assert store.add_aggregate(report, {}, input_id=input_id, now=report.end)
 
 
-def _sources(db: Database) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+def _sources(db: Database) -> dict[str, tuple[dt.date, dt.date]]:
     with db.transaction() as session:
         rows = session.execute(
-            select(DmarcSourceRow.source_ip, DmarcSourceRow.first_begin, DmarcSourceRow.last_begin)
+            select(DmarcSourceRow.source_ip, DmarcSourceRow.first_day, DmarcSourceRow.last_day)
         ).all()
-    return {ip: (_utc(first), _utc(last)) for ip, first, last in rows}
+    return {ip: (first, last) for ip, first, last in rows}
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+def _day(when: dt.datetime) -> dt.date:
+    return when.date()
 
 
 def test_a_late_report_widens_the_first_sighting_and_new_is_judged_by_it(
@@ -86,9 +86,9 @@ def test_a_late_report_widens_the_first_sighting_and_new_is_judged_by_it(
     _store(database, _report("r1", W1, "192.0.2.1"))
     _store(database, _report("r3", W1 + 2 * WEEK, "192.0.2.1", "192.0.2.2", "192.0.2.3"))
     assert _sources(database) == {
-        "192.0.2.1": (W1, W1 + 2 * WEEK),
-        "192.0.2.2": (W1 + WEEK, W1 + 2 * WEEK),
-        "192.0.2.3": (W1 + 2 * WEEK, W1 + 2 * WEEK),
+        "192.0.2.1": (_day(W1), _day(W1 + 2 * WEEK)),
+        "192.0.2.2": (_day(W1 + WEEK), _day(W1 + 2 * WEEK)),
+        "192.0.2.3": (_day(W1 + 2 * WEEK), _day(W1 + 2 * WEEK)),
     }
     with database.transaction() as session:
         store = ReportStore(session)
@@ -177,6 +177,9 @@ def test_the_migration_fills_the_table_from_records_stored_before_it(
                     ],
                 )
         db.upgrade()
-        assert _sources(db) == {"192.0.2.1": (W1, W1 + WEEK), "192.0.2.9": (W1, W1)}
+        assert _sources(db) == {
+            "192.0.2.1": (_day(W1), _day(W1 + WEEK)),
+            "192.0.2.9": (_day(W1), _day(W1)),
+        }
     finally:
         db.dispose()
