@@ -134,8 +134,8 @@ def figures(
         totals: per (domain, source IP), its records summed over the period.
         reporters: per (domain, reporter), its reports and messages in the period.
         sources: the classification of every (domain, source IP) among `totals`.
-        seen_before: the (domain, source IP) pairs among `totals` that sent as the
-            domain in the weeks before the period.
+        seen_before: the (domain, source IP) pairs among `totals` that a report beginning
+            before the period named already; a source with none of its IPs in it is new.
         pass_threshold: the DMARC pass share at or above which a source is passing.
     """
     by_domain: dict[str, _Acc] = {d: _Acc() for d in domains}
