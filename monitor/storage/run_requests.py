@@ -171,19 +171,26 @@ class RunRequestRepository:
         if since is not None:
             where.append(RunRequestRow.started_at >= since)
         ids = list(self.session.scalars(select(RunRequestRow.id).where(*where)))
-        if ids:
-            self.session.execute(
-                update(RunRequestRow)
-                .where(RunRequestRow.id.in_(ids), RunRequestRow.state == RUNNING)
-                .values(
-                    state=DONE,
-                    status="interrupted",
-                    exit_code=exit_code,
-                    error=error,
-                    finished_at=finished_at,
-                )
-            )
+        self._interrupt(ids, finished_at=finished_at, exit_code=exit_code, error=error)
         return ids
+
+    def _interrupt(
+        self, ids: list[int], *, finished_at: dt.datetime, exit_code: int, error: str
+    ) -> None:
+        """Requests `ids` still `running` → `done`, status `interrupted`."""
+        if not ids:
+            return
+        self.session.execute(
+            update(RunRequestRow)
+            .where(RunRequestRow.id.in_(ids), RunRequestRow.state == RUNNING)
+            .values(
+                state=DONE,
+                status="interrupted",
+                exit_code=exit_code,
+                error=error,
+                finished_at=finished_at,
+            )
+        )
 
     def set_run(self, request_id: int, run_id: int) -> None:
         """Link a running request to the run it started (before that run finishes)."""
@@ -204,18 +211,7 @@ class RunRequestRepository:
                 )
             )
         )
-        if ids:
-            self.session.execute(
-                update(RunRequestRow)
-                .where(RunRequestRow.id.in_(ids), RunRequestRow.state == RUNNING)
-                .values(
-                    state=DONE,
-                    status="interrupted",
-                    exit_code=exit_code,
-                    error=error,
-                    finished_at=finished_at,
-                )
-            )
+        self._interrupt(ids, finished_at=finished_at, exit_code=exit_code, error=error)
         return ids
 
     def finish(
