@@ -36,6 +36,7 @@ from alerts.text import compact_json, evidence_object
 from checks.result import Severity
 from monitor.storage.alerts_models import AckRow, AlertStateRow, NotificationRow, SilenceRow
 from monitor.storage.engine import Database
+from monitor.storage.models import as_utc
 
 __all__ = ["AlertRepository", "SqlOutboxStore"]
 
@@ -402,7 +403,7 @@ class SqlOutboxStore:
                     NotificationRow.status == DeliveryStatus.SENDING,
                 )
             )
-        times = [_aware(t) for t in (pending, leased) if t is not None]
+        times = [as_utc(t) for t in (pending, leased) if t is not None]
         return min(times) if times else None
 
     def count_waiting(self, channels: Collection[str]) -> int:
@@ -420,8 +421,3 @@ class SqlOutboxStore:
                 )
                 or 0
             )
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Aggregates bypass the column type on SQLite and come back naive; they are UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

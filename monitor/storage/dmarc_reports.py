@@ -34,6 +34,7 @@ from monitor.storage.dmarc_reports_models import (
     TlsFailureRow,
     TlsReportRow,
 )
+from monitor.storage.models import as_utc
 from monitor.storage.upsert import dialect_insert
 
 __all__ = [
@@ -143,7 +144,7 @@ class ReportStore:
         """Widen each source's (first, latest) day to include this report's first day."""
         table = DmarcSourceRow.__table__
         stmt = dialect_insert(self.session)(table)
-        day = _utc(report.begin).date()
+        day = as_utc(report.begin).date()
         stmt = stmt.on_conflict_do_update(
             index_elements=["domain", "source_ip"],
             set_={
@@ -313,7 +314,7 @@ class ReportStore:
                     DmarcSourceRow.source_ip == period.c.source_ip,
                 ),
             )
-            .where(DmarcSourceRow.first_day < _utc(start).date())
+            .where(DmarcSourceRow.first_day < as_utc(start).date())
         )
         return {(d, ip) for d, ip in self.session.execute(query)}
 
@@ -334,7 +335,7 @@ class ReportStore:
             .order_by(DmarcReportRow.domain, DmarcReportRow.org_name)
         )
         return [
-            ReporterActivity(domain, org, _utc(last), int(messages or 0))
+            ReporterActivity(domain, org, as_utc(last), int(messages or 0))
             for domain, org, last, messages in self.session.execute(query)
         ]
 
@@ -420,7 +421,3 @@ def _auth(result: AuthResult) -> dict[str, str]:
     if result.scope is not None:
         out["scope"] = result.scope
     return out
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

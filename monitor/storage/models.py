@@ -27,7 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "BaselineRow", "DriftRow", "ResultRow", "RunRow", "UtcDateTime"]
+__all__ = ["Base", "BaselineRow", "DriftRow", "ResultRow", "RunRow", "UtcDateTime", "as_utc"]
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC datetime. SQLite keeps no zone, and aggregates
+    (`max(...)`) bypass the column type there, so they come back naive: they are UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -44,9 +50,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return None if value is None else as_utc(value)
 
 
 # Named constraints: Alembic's batch mode (how SQLite alters tables) and PostgreSQL's
