@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import update
 
 from alerts.event import AlertRecord, AlertState, Change, NotifyReason, ProblemKey
@@ -15,8 +13,8 @@ from checks.result import Severity
 from monitor.storage import Database
 from monitor.storage.alerts_models import AckRow, AlertStateRow, NotificationRow, SilenceRow
 from monitor.storage.alerts_store import AlertRepository, SqlOutboxStore
-from monitor.storage.models import Base
 from tests.alerts.conftest import T0
+from tests.support.schema import schema_differences
 
 KEY = ProblemKey("example.test", "dmarc", "dmarc.policy_weaker")
 ALERT_TABLES = {m.__tablename__ for m in (AlertStateRow, NotificationRow, SilenceRow, AckRow)}
@@ -45,11 +43,7 @@ def record(key: ProblemKey = KEY, state: AlertState = AlertState.FIRING) -> Aler
 
 def test_migration_creates_exactly_what_the_models_declare(any_db: Database) -> None:
     """0002_alerts and alerts_models.py agree column for column, on both backends."""
-    with any_db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, Base.metadata)
-    ours = [d for d in diff if any(table in str(d) for table in ALERT_TABLES)]
-    assert ours == []
+    assert schema_differences(any_db, ALERT_TABLES) == []
 
 
 def test_record_round_trips_through_the_database(any_db: Database) -> None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from monitor.storage import open_database
-from monitor.storage.models import Base
 from monitor.storage.run_requests import RUNNING, RunRequestRepository, RunRequestRow
+from tests.support.schema import schema_differences
 
 NOW = dt.datetime(2025, 1, 5, 12, 0, tzinfo=dt.UTC)
 
@@ -19,18 +16,7 @@ def test_migration_0005_matches_the_run_requests_model(tmp_path: Path) -> None:
     """Columns, types and indexes of `run_requests` as migrated equal the model exactly."""
     db = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     try:
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn,
-                opts={
-                    "compare_type": True,
-                    "include_object": lambda _obj, name, type_, _reflected, _other: (
-                        type_ != "table" or name == RunRequestRow.__tablename__
-                    ),
-                },
-            )
-            diff = compare_metadata(context, Base.metadata)
-        assert diff == []
+        assert schema_differences(db, [RunRequestRow.__tablename__]) == []
     finally:
         db.dispose()
 

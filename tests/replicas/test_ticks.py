@@ -8,8 +8,6 @@ import threading
 import uuid
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from monitor.config.daemon import JobSchedule
 from monitor.daemon.replicas import aligned_trigger, nominal_fire_time
@@ -18,6 +16,7 @@ from monitor.storage.fleet import TickRepository
 from monitor.storage.fleet_models import JobTickRow
 from monitor.storage.models import Base
 from tests.support.postgres import PostgresServer
+from tests.support.schema import schema_differences
 
 T = dt.datetime(2025, 3, 1, 12, 0, 7, 300_000, tzinfo=dt.UTC)
 
@@ -85,16 +84,6 @@ def test_fleet_tables_match_their_models(url: str) -> None:
     assert JobTickRow.__tablename__ in Base.metadata.tables
     db = open_database(url)
     try:
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, type_, _parent: (
-                        type_ != "table" or name in Base.metadata.tables
-                    ),
-                },
-            )
-            assert compare_metadata(context, Base.metadata) == []
+        assert schema_differences(db) == []
     finally:
         db.dispose()

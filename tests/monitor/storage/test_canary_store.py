@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from checks.canary.record import CanaryRecord
 from monitor.storage import Database
 from monitor.storage.canary_models import CanaryMessageRow, CanaryRepository
 from monitor.storage.models import Base
+from tests.support.schema import schema_differences
 
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -31,18 +29,7 @@ def _record(token: str, sent_at: dt.datetime = T0, *, delivered: bool = True) ->
 def test_migration_0003_creates_exactly_the_canary_model(database: Database) -> None:
     """A hand-written migration that drifts from the model breaks PostgreSQL first."""
     assert CanaryMessageRow.__tablename__ in Base.metadata.tables  # compared below
-    with database.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={
-                "compare_type": True,
-                "include_name": lambda name, type_, _parent: (
-                    type_ != "table" or name in Base.metadata.tables
-                ),
-            },
-        )
-        diff = compare_metadata(context, Base.metadata)
-    assert diff == []
+    assert schema_differences(database) == []
 
 
 def test_stored_canary_is_found_by_token_with_its_times(database: Database) -> None:

@@ -7,13 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from monitor.storage import Database, open_database
 from monitor.storage.migrate import current_revisions, head_revisions
-from monitor.storage.models import Base
+from tests.support.schema import schema_differences
 
 
 def test_a_new_database_is_migrated_to_every_head(database_url: str) -> None:
@@ -31,20 +29,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     """Columns, types, nullability and indexes of 0001_core equal models.py exactly."""
     db = open_database(database_url)
     try:
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn,
-                opts={
-                    "compare_type": True,
-                    # Only tables the models define: feature branches may add tables whose
-                    # models this test process has not imported.
-                    "include_name": lambda name, type_, _parent: (
-                        type_ != "table" or name in Base.metadata.tables
-                    ),
-                },
-            )
-            diff = compare_metadata(context, Base.metadata)
-        assert diff == []
+        assert schema_differences(db) == []
     finally:
         db.dispose()
 
