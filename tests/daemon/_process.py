@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,23 @@ def query(database: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         raise
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def daemon_starter(log_dir: Path) -> Iterator[Callable[..., DaemonProcess]]:
+    """`start(config, name="daemon", env=None, args=())` starts a daemon logging to
+    `log_dir/NAME.log`; any still running when the block ends are killed."""
+    started: list[DaemonProcess] = []
+
+    def start(config: Path, name: str = "daemon", *args: Any, **kwargs: Any) -> DaemonProcess:
+        process = DaemonProcess(config, log_dir / f"{name}.log", *args, **kwargs)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.proc.poll() is None:
+                process.proc.kill()
+                process.proc.wait()

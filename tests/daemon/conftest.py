@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import EditableDns
-from tests.daemon._process import DaemonProcess
+from tests.daemon._process import DaemonProcess, daemon_starter
 
 
 @pytest.fixture
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., DaemonProcess]]:
     """Start daemons for a test; any still running at its end are stopped."""
-    started: list[DaemonProcess] = []
-
-    def start(config: Path, name: str = "daemon", **kwargs: Any) -> DaemonProcess:
-        process = DaemonProcess(config, tmp_path / f"{name}.log", **kwargs)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.proc.poll() is None:
-            process.proc.kill()
-            process.proc.wait()
+    with daemon_starter(tmp_path) as start:
+        yield start
 
 
 @pytest.fixture

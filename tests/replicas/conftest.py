@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import EditableDns
-from tests.daemon._process import DaemonProcess
+from tests.daemon._process import daemon_starter
 from tests.support.postgres import PostgresServer
 from tests.support.slow_dns import SlowDns
 
@@ -105,15 +105,5 @@ def sql(schema_url: str) -> Iterator[Sql]:
 @pytest.fixture
 def start_replica(tmp_path: Path) -> Iterator[Any]:
     """Start `senderwatch run` replicas; any still running at the end are killed."""
-    started: list[DaemonProcess] = []
-
-    def start(config: Path, name: str, env: dict[str, str] | None = None) -> DaemonProcess:
-        process = DaemonProcess(config, tmp_path / f"{name}.log", env=env)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.proc.poll() is None:
-            process.proc.kill()
-            process.proc.wait()
+    with daemon_starter(tmp_path) as start:
+        yield start
