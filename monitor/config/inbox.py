@@ -21,7 +21,27 @@ from monitor.config._base import (
 )
 from monitor.config.kinds import kind_union
 
-__all__ = ["INBOX_SETTINGS", "ImapInboxSettings", "InboxSettings", "MaildirInboxSettings"]
+__all__ = [
+    "INBOX_SETTINGS",
+    "ImapInboxSettings",
+    "ImapServerSettings",
+    "InboxSettings",
+    "MaildirInboxSettings",
+]
+
+
+class ImapServerSettings(Section):
+    """Where an IMAP mailbox is and how to log in: shared by the canary inbox and the
+    report (`rua=`) mailbox, which read different folders of possibly different servers."""
+
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Security = "tls"
+    username: str
+    password_env: EnvName
+    timeout: float = Field(default=30.0, gt=0, le=600)  # one IMAP socket operation
+    verify_certificate: bool = True
+    ca_file: str | None = None
 
 
 class _Inbox(Section):
@@ -47,19 +67,11 @@ class _Inbox(Section):
         return problems
 
 
-class ImapInboxSettings(_Inbox):
+class ImapInboxSettings(_Inbox, ImapServerSettings):
     """A mailbox read over IMAP (the default kind)."""
 
     kind: Literal["imap"] = "imap"
-    host: str
-    port: int | None = Field(default=None, ge=1, le=65535)
-    security: Security = "tls"
-    username: str
-    password_env: EnvName
     idle: bool = True
-    timeout: float = Field(default=30.0, gt=0, le=600)  # one IMAP socket operation
-    verify_certificate: bool = True
-    ca_file: str | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> ImapInboxSettings:

@@ -27,14 +27,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from monitor.config._base import (
-    EnvName,
     Problems,
     Section,
-    Security,
     plaintext_only_on_loopback,
     validate_domain_name,
     validate_ip_network,
 )
+from monitor.config.inbox import ImapServerSettings
 
 __all__ = ["ReportAlertSettings", "ReportMailboxSettings", "ReportsSettings", "SenderSettings"]
 
@@ -60,7 +59,7 @@ class SenderSettings(Section):
         return self
 
 
-class ReportMailboxSettings(Section):
+class ReportMailboxSettings(ImapServerSettings):
     """The mailbox the domain's `rua=` (and TLS-RPT `rua=`) deliver to, read over IMAP.
 
     A message is moved to `processed_folder` once its reports are stored, or to
@@ -68,14 +67,6 @@ class ReportMailboxSettings(Section):
     """
 
     kind: Literal["imap"] = "imap"
-    host: str
-    port: int | None = Field(default=None, ge=1, le=65535)
-    security: Security = "tls"
-    username: str
-    password_env: EnvName
-    timeout: float = Field(default=30.0, gt=0, le=600)
-    verify_certificate: bool = True
-    ca_file: str | None = None
     folder: str = "INBOX"
     processed_folder: str = "processed"
     invalid_folder: str = "invalid"
